@@ -1,0 +1,235 @@
+"""Authlib's authorization server, with our grants, endpoints and token format registered.
+
+Authlib does the protocol work. This module adds what a teaching provider needs on top: every
+rejection restated in plain words (the failed check's own detail, when there is one), tokens
+stored with their lineage, and JWT access tokens (RFC 9068) or opaque ones per client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.common.security import generate_token
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.base import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import current_app
+from joserfc.jwk import KeySet
+
+from . import clock, keys, request_log, store
+from .config import SCOPES
+from .endpoint_classes import (
+    DeviceAuthorizationEndpoint,
+    EndSessionEndpoint,
+    IntrospectionEndpoint,
+    RegistrationEndpoint,
+    RevocationEndpoint,
+    UserInfoEndpoint,
+)
+from .grants import (
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    DeviceCodeGrant,
+    OpenIDCode,
+    ProofKey,
+    RefreshTokenGrant,
+)
+from .issuers import current_issuer
+from .models import Client, Token
+
+# Authlib descriptions that say less than the check that failed; the check's detail replaces them.
+VAGUE = {
+    None,
+    "",
+    "Invalid 'code' in request.",
+    "Invalid 'redirect_uri' in request.",
+    "The client does not exist on this server.",
+}
+PLAIN = {
+    "Missing 'client_id' parameter.": "client_id is missing: the provider cannot tell which "
+    "client is asking (RFC 6749 §2.2)",
+    "Missing 'code' in request.": "code is missing: send the authorization code the redirect "
+    "delivered (RFC 6749 §4.1.3)",
+    "Missing 'refresh_token' in request.": "refresh_token is missing (RFC 6749 §6)",
+    "Missing 'redirect_uri' in request.": "redirect_uri is missing, and the client has several "
+    "registered, so the provider cannot pick one (RFC 6749 §3.1.2.3)",
+    "Missing 'device_code' in payload": "device_code is missing (RFC 8628 §3.4)",
+    "Invalid 'device_code' in payload": "device_code was not issued by this provider "
+    "(RFC 8628 §3.5)",
+    "Missing 'nonce' in request.": "nonce is missing (OIDC Core §3.1.2.1)",
+    "Invalid 'prompt' parameter.": "prompt=none cannot be combined with other prompt values "
+    "(OIDC Core §3.1.2.1)",
+}
+WIRE_SAFE = {"§": "section ", "…": "..."}
+
+
+class AuthorizationServer(FlaskAuthorizationServer):
+    """The Flask integration, reading clients from the store and explaining each error."""
+
+    def query_client(self, client_id: str) -> Client | None:
+        client = store.get_client(client_id)
+        if client is None:
+            request_log.check(
+                "client_id registered",
+                False,
+                f"client_id '{client_id}' is not registered with this provider (RFC 6749 §2.2)",
+            )
+        return client
+
+    def save_token(self, token: dict[str, Any], request) -> None:
+        save_token(token, request)
+
+    def validate_requested_scope(self, scope: str | None) -> None:
+        for name in (scope or "").split():
+            if name not in SCOPES:
+                raise InvalidScopeError(
+                    f"scope '{name}' is unknown to this provider; it knows "
+                    f"{', '.join(SCOPES)} (RFC 6749 §3.3)"
+                )
+
+    def handle_error_response(self, request, error: OAuth2Error):
+        explain(error)
+        return super().handle_error_response(request, error)
+
+
+def explain(error: OAuth2Error) -> None:
+    """Restate an error's description in plain words, safe for the wire (RFC 6749 §5.2)."""
+    failure = request_log.last_failure()
+    if error.error in ("invalid_client", "invalid_grant") and failure:
+        if error.description in VAGUE or error.description.startswith("The client cannot auth"):
+            error.description = failure
+    elif error.description in PLAIN:
+        error.description = PLAIN[error.description]
+    elif error.error == "invalid_client":
+        error.description = (
+            "the client did not authenticate: send client_id and client_secret in HTTP Basic "
+            "(RFC 6749 §2.3.1), or client_id alone for a public client"
+        )
+    elif not error.description:
+        error.description = error.get_error_description()
+    error.description = wire_safe(error.description or "")
+
+
+def wire_safe(text: str) -> str:
+    """Keep only the characters RFC 6749 §5.2 allows in error_description."""
+    for char, replacement in WIRE_SAFE.items():
+        text = text.replace(char, replacement)
+    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "?" for c in text)
+
+
+class AccessTokenGenerator(JWTBearerTokenGenerator):
+    """JWT access tokens (RFC 9068) signed with the current key, or opaque ones per client."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            issuer="",
+            refresh_token_generator=lambda **_: generate_token(48),
+            expires_generator=lambda client, grant_type: _lifetimes().access_token,
+        )
+
+    def access_token_generator(self, client: Client, grant_type: str, user, scope: str) -> str:
+        if client.access_token_format == "opaque":
+            return generate_token(42)
+        return super().access_token_generator(client, grant_type, user, scope)
+
+    def get_jwks(self):
+        return KeySet([keys.signing_key()])  # a key set makes joserfc write the `kid` header
+
+    def get_extra_claims(self, client: Client, grant_type: str, user, scope: str) -> dict:
+        # Authlib stamps iss/iat/exp from the wall clock; these override them with ours.
+        now = int(clock.now())
+        return {"iss": current_issuer(), "iat": now, "exp": now + _lifetimes().access_token}
+
+
+def _lifetimes():
+    return current_app.extensions["mock_provider"].config.lifetimes
+
+
+def save_token(token: dict[str, Any], request) -> None:
+    """Store an issued token under its grant; a refreshed token also points at its parent."""
+    now = clock.now()
+    parent: Token | None = request.refresh_token
+    source = request.authorization_code  # an authorization code or a device code
+    if parent is not None:
+        grant_id = parent.grant_id
+    elif source is not None and getattr(source, "grant_id", None):
+        grant_id = source.grant_id
+    else:
+        grant_id = store.add_grant(
+            request.payload.grant_type,
+            request.client.client_id,
+            request.user.username if request.user else None,
+            token.get("scope", ""),
+            current_issuer(),
+        ).id
+    refresh = token.get("refresh_token")
+    store.add(
+        Token(
+            grant_id=grant_id,
+            parent_id=parent.id if parent else None,
+            client_id=request.client.client_id,
+            username=request.user.username if request.user else None,
+            access_token=token["access_token"],
+            refresh_token=refresh,
+            scope=token.get("scope", ""),
+            issued_at=now,
+            expires_at=now + token.get("expires_in", _lifetimes().access_token),
+            refresh_expires_at=now + _lifetimes().refresh_token if refresh else None,
+        )
+    )
+
+
+class StoredTokenValidator(BearerTokenValidator):
+    """Resource servers look every token up, so revocation takes effect at once (RFC 7009 §2)."""
+
+    def authenticate_token(self, token_string: str) -> Token | None:
+        return store.find_token(token_string, "access_token")
+
+    def validate_token(self, token: Token | None, scopes, request) -> None:
+        reason = None
+        if token is None or token.access_token is None:
+            reason = "the access token was not issued by this provider"
+        elif token.is_revoked():
+            reason = "the access token has been revoked"
+        elif token.is_expired():
+            reason = f"the access token expired {clock.now() - token.expires_at:.0f} s ago"
+        request_log.check("access token", reason is None, reason or "active")
+        if reason:
+            raise InvalidTokenError(wire_safe(reason + " (RFC 6750 §3.1)"), realm=self.realm)
+        super().validate_token(token, scopes, request)
+
+
+def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
+    """Build the authorization server and the resource protector with everything registered."""
+    server = AuthorizationServer()
+    server.init_app(app)  # registers Authlib's default generator, which ours then replaces
+    server.register_token_generator("default", AccessTokenGenerator())
+    server.register_grant(AuthorizationCodeGrant, [ProofKey(required=True), OpenIDCode()])
+    server.register_grant(RefreshTokenGrant)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_grant(DeviceCodeGrant, [OpenIDCode()])
+    server.register_extension(IssuerAtCallback())
+    for endpoint in (
+        RevocationEndpoint,
+        IntrospectionEndpoint,
+        RegistrationEndpoint,
+        DeviceAuthorizationEndpoint,
+        EndSessionEndpoint,
+    ):
+        server.register_endpoint(endpoint)
+
+    protector = ResourceProtector()
+    protector.register_token_validator(StoredTokenValidator(realm="mock_provider"))
+    server.register_endpoint(UserInfoEndpoint(resource_protector=protector))
+    return server, protector
+
+
+class IssuerAtCallback(IssuerParameter):
+    """RFC 9207 §2: authorization responses, errors included, carry `iss`."""
+
+    def get_issuer(self) -> str:
+        return current_issuer()

@@ -1,0 +1,233 @@
+"""The control API: the teaching seams, as JSON under one prefix, `/control`.
+
+Move the clock, list faults and scenarios, read the request log and the state view, rotate the
+signing key, reset everything. Open on loopback; when the provider is reachable from other hosts
+it requires the instructor token printed at start-up (`Authorization: Bearer <token>`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import clock, keys, store
+from .faults import FAULTS
+from .issuers import base_issuer
+from .models import AuthorizationCode, DeviceCode, Grant, LogEntry, Token
+from .scenarios import SCENARIOS
+
+bp = Blueprint("control", __name__, url_prefix="/control")
+
+
+@bp.before_request
+def require_instructor_token():
+    """Beyond loopback, every control request must carry the instructor token."""
+    token = current_app.extensions["mock_provider"].config.instructor_token
+    if token is None:
+        return None
+    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if hmac.compare_digest(sent.encode(), token.encode()):
+        return None
+    return _problem(
+        401,
+        "the control API needs the instructor token printed at start-up, sent as "
+        "'Authorization: Bearer <token>', because the provider is reachable beyond loopback",
+    )
+
+
+@bp.get("")
+def index():
+    """List the control endpoints and what each does."""
+    routes = {
+        f"{'/'.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}": (
+            current_app.view_functions[rule.endpoint].__doc__
+        )
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint.startswith("control.")
+    }
+    return jsonify({"control": routes})
+
+
+@bp.get("/clock")
+def read_clock():
+    """The provider's time and how far it has been moved forward."""
+    return jsonify(_clock())
+
+
+@bp.post("/clock/advance")
+def advance_clock():
+    """Move the clock forward by `seconds` (form or JSON); everything expires accordingly."""
+    raw = (request.get_json(silent=True) or {}) if request.is_json else request.form
+    seconds = raw.get("seconds") if isinstance(raw, dict) or hasattr(raw, "get") else None
+    try:
+        amount = float(seconds)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return _problem(400, f"seconds must be a number of seconds to move forward, got {seconds!r}")
+    if not 0 < amount <= 10 * 365 * 24 * 3600:
+        return _problem(400, f"seconds must be positive and at most ten years, got {amount:g}")
+    clock.advance(amount)
+    return jsonify(_clock())
+
+
+@bp.post("/clock/reset")
+def reset_clock():
+    """Put the clock back to the real time."""
+    clock.reset()
+    return jsonify(_clock())
+
+
+@bp.get("/faults")
+def list_faults():
+    """The fault catalogue, with the issuer that applies each fault."""
+    return jsonify(
+        {
+            "faults": [
+                {
+                    "id": fault.id,
+                    "title": fault.title,
+                    "breaks": fault.breaks,
+                    "spec": fault.spec,
+                    "what_happens": fault.what_happens,
+                    "issuer": f"{base_issuer()}/scenarios/{fault.id}",
+                }
+                for fault in FAULTS.values()
+            ]
+        }
+    )
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    """The scenarios: each is its own issuer, so launching one affects no one else."""
+    return jsonify(
+        {
+            "scenarios": [
+                {
+                    "id": scenario.id,
+                    "title": scenario.title,
+                    "faults": [fault.id for fault in scenario.faults],
+                    "issuer": f"{base_issuer()}/scenarios/{scenario.id}",
+                }
+                for scenario in SCENARIOS.values()
+            ]
+        }
+    )
+
+
+@bp.get("/log")
+def read_log():
+    """The request log, newest first; `client_id` filters it, `limit` caps it (default 50)."""
+    limit = request.args.get("limit", "50")
+    if not limit.isdigit() or not 0 < int(limit) <= 1000:
+        return _problem(400, f"limit must be a whole number from 1 to 1000, got {limit!r}")
+    entries = store.read_log(request.args.get("client_id"), int(limit))
+    return jsonify({"entries": [_entry(e) for e in entries]})
+
+
+@bp.get("/state")
+def read_state():
+    """The grants the provider holds, each with its codes and tokens (lineage) and expiry."""
+    rows = store.state_rows()
+    now = clock.now()
+    grants = []
+    for grant in rows["grants"]:
+        grants.append(
+            {
+                **_grant(grant),
+                "authorization_codes": [
+                    _code(c, now) for c in rows["codes"] if c.grant_id == grant.id
+                ],
+                "tokens": [_token(t, now) for t in rows["tokens"] if t.grant_id == grant.id],
+            }
+        )
+    pending = [_device(d, now) for d in rows["device_codes"] if d.redeemed_at is None]
+    return jsonify({"now": int(now), "grants": grants, "pending_device_codes": pending})
+
+
+@bp.post("/keys/rotate")
+def rotate_key():
+    """Sign new tokens with a fresh key; the old key stays in the JWKS."""
+    kid = keys.rotate()
+    return jsonify({"signing_kid": kid, "jwks": keys.jwks()})
+
+
+@bp.post("/reset")
+def reset():
+    """Forget every grant, token, consent, registration and log entry; reset the clock."""
+    store.reset(current_app.extensions["mock_provider"].config)
+    return jsonify({"reset": True, **_clock()})
+
+
+def _problem(status: int, description: str):
+    return jsonify({"error": "invalid_request", "error_description": description}), status
+
+
+def _clock() -> dict[str, Any]:
+    return {"now": int(clock.now()), "offset_seconds": clock.offset()}
+
+
+def _grant(grant: Grant) -> dict[str, Any]:
+    return {
+        "grant_id": grant.id,
+        "grant_type": grant.grant_type,
+        "client_id": grant.client_id,
+        "username": grant.username,
+        "scope": grant.scope,
+        "issuer": grant.issuer,
+        "created_at": int(grant.created_at),
+        "revoked": grant.revoked_at is not None,
+        "revoked_reason": grant.revoked_reason,
+    }
+
+
+def _code(code: AuthorizationCode, now: float) -> dict[str, Any]:
+    return {
+        "code": code.code,
+        "redirect_uri": code.redirect_uri,
+        "code_challenge_method": code.code_challenge_method,
+        "expires_in": int(code.expires_at - now),
+        "redeemed": code.redeemed_at is not None,
+    }
+
+
+def _token(token: Token, now: float) -> dict[str, Any]:
+    return {
+        "token_id": token.id,
+        "rotated_from": token.parent_id,
+        "access_token": token.access_token,
+        "refresh_token": token.refresh_token,
+        "scope": token.scope,
+        "expires_in": int(token.expires_at - now),
+        "refresh_expires_in": int(token.refresh_expires_at - now)
+        if token.refresh_expires_at
+        else None,
+        "refresh_token_rotated": token.rotated_at is not None,
+        "revoked": token.is_revoked(),
+    }
+
+
+def _device(device: DeviceCode, now: float) -> dict[str, Any]:
+    return {
+        "user_code": device.user_code,
+        "client_id": device.client_id,
+        "scope": device.scope,
+        "decision": device.decision,
+        "interval": device.interval,
+        "expires_in": int(device.expires_at - now),
+    }
+
+
+def _entry(entry: LogEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": int(entry.at),
+        "issuer": entry.issuer,
+        "client_id": entry.client_id,
+        "request": f"{entry.method} {entry.path}",
+        "params": entry.params,
+        "status": entry.status,
+        "response": entry.response,
+        "checks": entry.checks,
+    }

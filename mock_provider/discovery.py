@@ -1,0 +1,49 @@
+"""Discovery metadata (OIDC Discovery 1.0 §3, RFC 8414 §2): every endpoint, and only what works.
+
+The same document is served at both well-known paths. A scenario's issuer publishes its own
+document whose endpoints all live under the scenario's path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import GRANT_TYPES, SCOPES, USER_CLAIMS
+from .issuers import current_issuer
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+def metadata() -> dict[str, Any]:
+    """The provider's metadata for the issuer of the current request."""
+    issuer = current_issuer()
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+        "registration_endpoint": f"{issuer}/register",
+        "revocation_endpoint": f"{issuer}/revoke",
+        "introspection_endpoint": f"{issuer}/introspect",
+        "device_authorization_endpoint": f"{issuer}/device_authorization",
+        "end_session_endpoint": f"{issuer}/logout",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(GRANT_TYPES),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "claims_supported": ["iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash",
+                             *USER_CLAIMS],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "authorization_response_iss_parameter_supported": True,
+        "request_parameter_supported": False,
+        "claims_parameter_supported": False,
+        "service_documentation": f"{issuer}/",
+    }
+

@@ -1,0 +1,185 @@
+"""Authlib's endpoint classes with the storage glue: revocation, introspection, registration,
+device authorization, RP-initiated logout and userinfo.
+
+Each class adds only what Authlib leaves to the server: where tokens and clients live, and who may
+see what. The protocol rules themselves stay in Authlib.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc7009 import RevocationEndpoint as AuthlibRevocationEndpoint
+from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospectionEndpoint
+from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as AuthlibDeviceEndpoint
+from authlib.oidc.core import UserInfoEndpoint as AuthlibUserInfoEndpoint
+from authlib.oidc.rpinitiated import EndSessionEndpoint as AuthlibEndSessionEndpoint
+from flask import current_app, session
+
+from . import clock, keys, request_log, store
+from .config import DEVICE_CODE_GRANT, SCOPES
+from .grants.openid import user_claims
+from .issuers import current_issuer
+from .models import Client, DeviceCode, Token
+
+CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]
+
+
+class RevocationEndpoint(AuthlibRevocationEndpoint):
+    """RFC 7009: revoking a refresh token revokes its whole grant (§2.1)."""
+
+    CLIENT_AUTH_METHODS = CLIENT_AUTH
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
+        return store.find_token(token_string, token_type_hint)
+
+    def revoke_token(self, token: Token, request) -> None:
+        if token.refresh_token and request.form["token"] == token.refresh_token:
+            store.revoke_grant(token.grant_id, "refresh token revoked by the client")
+            request_log.check("revocation", True, "refresh token: the whole grant is revoked")
+        else:
+            store.revoke_token(token)
+            request_log.check("revocation", True, "access token revoked")
+
+
+class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
+    """RFC 7662: a client may introspect the tokens issued to it."""
+
+    CLIENT_AUTH_METHODS = CLIENT_AUTH
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
+        return store.find_token(token_string, token_type_hint)
+
+    def check_permission(self, token: Token, client: Client, request) -> bool:
+        allowed = token.client_id == client.client_id
+        request_log.check(
+            "introspection permission",
+            allowed,
+            "the token belongs to this client"
+            if allowed
+            else "the token belongs to another client, so it is reported as inactive",
+        )
+        return allowed
+
+    def introspect_token(self, token: Token) -> dict[str, Any]:
+        return {
+            "active": True,
+            "client_id": token.client_id,
+            "token_type": token.token_type,
+            "username": token.username,
+            "scope": token.scope,
+            "sub": token.user.sub if token.user else token.client_id,
+            "aud": token.client_id,
+            "iss": token.grant.issuer,
+            "exp": int(token.expires_at),
+            "iat": int(token.issued_at),
+        }
+
+
+class RegistrationEndpoint(ClientRegistrationEndpoint):
+    """RFC 7591 dynamic registration, open to anyone who can reach the provider."""
+
+    def authenticate_token(self, request) -> bool:
+        return True  # open registration (RFC 7591 §3): no initial access token needed
+
+    def get_server_metadata(self) -> dict[str, Any]:
+        from .discovery import metadata
+
+        return metadata()
+
+    def save_client(self, client_info: dict, client_metadata: dict, request) -> Client:
+        auth_method = client_metadata.get("token_endpoint_auth_method", "client_secret_basic")
+        grant_types = client_metadata.get("grant_types", ["authorization_code"])
+        if "authorization_code" in grant_types and not client_metadata.get("redirect_uris"):
+            raise InvalidRequestError(
+                "redirect_uris is required for the authorization_code grant (RFC 7591 §2)"
+            )
+        scope = client_metadata.get("scope", "openid profile email")
+        unknown = [s for s in scope.split() if s not in SCOPES]
+        if unknown:
+            raise InvalidRequestError(f"scope '{unknown[0]}' is unknown to this provider")
+        return store.add_client(
+            Client(
+                client_id=client_info["client_id"],
+                client_secret=None if auth_method == "none" else client_info["client_secret"],
+                client_name=client_metadata.get("client_name", ""),
+                redirect_uris=client_metadata.get("redirect_uris", []),
+                post_logout_redirect_uris=client_metadata.get("post_logout_redirect_uris", []),
+                grant_types=grant_types,
+                scope=scope,
+                origin="registration",
+                created_at=clock.now(),
+            )
+        )
+
+    def generate_client_registration_info(self, client: Client, request) -> dict[str, Any]:
+        info = dict(client.client_metadata)
+        if client.is_public:
+            info["client_secret"] = None
+        return {k: v for k, v in info.items() if v is not None}
+
+
+class DeviceAuthorizationEndpoint(AuthlibDeviceEndpoint):
+    """RFC 8628 §3.1-3.2: hands the device a device_code and the user a user_code."""
+
+    def get_verification_uri(self) -> str:
+        return f"{current_issuer()}/device"
+
+    def save_device_credential(self, client_id: str, scope: str, data: dict) -> None:
+        self.server.validate_requested_scope(scope)
+        client = store.get_client(client_id)
+        if client is None or DEVICE_CODE_GRANT not in client.grant_types:
+            raise InvalidRequestError(
+                f"client '{client_id}' is not registered for the device_code grant "
+                "(RFC 8628 §3.1)"
+            )
+        scope = client.get_allowed_scope(scope)
+        lifetimes = current_app.extensions["mock_provider"].config.lifetimes
+        data["expires_in"] = lifetimes.device_code
+        data["interval"] = lifetimes.device_poll_interval
+        now = clock.now()
+        store.add(
+            DeviceCode(
+                device_code=data["device_code"],
+                user_code=data["user_code"],
+                client_id=client_id,
+                scope=scope,
+                issuer=current_issuer(),
+                issued_at=now,
+                expires_at=now + lifetimes.device_code,
+                interval=lifetimes.device_poll_interval,
+            )
+        )
+
+
+class EndSessionEndpoint(AuthlibEndSessionEndpoint):
+    """OIDC RP-Initiated Logout 1.0 §2-3: post_logout_redirect_uri must be registered."""
+
+    def get_server_jwks(self) -> dict[str, Any]:
+        return keys.jwks()
+
+    def end_session(self, end_session_request) -> None:
+        session.clear()
+
+    def is_post_logout_redirect_uri_legitimate(self, request, uri, client, logout_hint) -> bool:
+        # Without an id_token_hint the provider cannot be sure who is asking; the spec lets it
+        # redirect anyway when the URI is registered (RP-Initiated Logout §3).
+        return True
+
+
+class UserInfoEndpoint(AuthlibUserInfoEndpoint):
+    """OIDC Core §5.3: the claims the access token's scopes allow."""
+
+    def get_issuer(self) -> str:
+        return current_issuer()
+
+    def generate_user_info(self, user, scope: str):
+        if user is None:
+            raise AccessDeniedError("this access token was issued to a client, not to a user")
+        return user_claims(user, scope)
+
+    def resolve_private_key(self):
+        return keys.signing_key()
+

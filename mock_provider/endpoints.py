@@ -1,0 +1,158 @@
+"""The machine-facing endpoints, in flow order: discovery, JWKS, token, userinfo, revocation,
+introspection, registration, device authorization, and the demo photos API.
+
+The person-facing pages (authorize, device verification, logout) are in `interaction.py`.
+Both blueprints are served at the root and again under `/scenarios/<id>` (see `issuers.py`).
+"""
+
+from __future__ import annotations
+
+from authlib.oauth2.base import OAuth2Error
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import keys, request_log
+from .authorization import explain
+from .discovery import metadata
+
+bp = Blueprint("protocol", __name__)
+
+PHOTOS = [
+    {"id": 1, "title": "Sunrise over the estuary", "taken": "2026-03-02"},
+    {"id": 2, "title": "The team at the whiteboard", "taken": "2026-05-19"},
+    {"id": 3, "title": "A very good dog", "taken": "2026-08-30"},
+]
+
+
+def _server():
+    return current_app.extensions["mock_provider"].server
+
+
+def _form_required() -> Response | None:
+    """RFC 6749 §3.2: token-style endpoints take application/x-www-form-urlencoded bodies."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return None
+    got = request.mimetype or "no body"
+    return oauth_error(
+        OAuth2Error(
+            f"this endpoint takes application/x-www-form-urlencoded parameters, got {got} "
+            "(RFC 6749 §3.2)",
+            error="invalid_request",
+            status_code=400,
+        )
+    )
+
+
+def oauth_error(error: OAuth2Error) -> Response:
+    """Render an OAuth error as RFC 6749 §5.2 JSON, explained."""
+    explain(error)
+    status, body, headers = error()
+    response = Response(
+        body if isinstance(body, str) else jsonify(dict(body)).get_data(), status=status
+    )
+    response.headers.update(dict(headers))
+    return response
+
+
+@bp.get("/.well-known/openid-configuration")
+@bp.get("/.well-known/oauth-authorization-server")
+def discovery():
+    """OIDC Discovery 1.0 §4 and RFC 8414 §3: the provider's metadata."""
+    return jsonify(metadata())
+
+
+@bp.get("/jwks")
+def jwks():
+    """RFC 7517 §5: the public keys that verify ID tokens and JWT access tokens."""
+    return jsonify(keys.jwks())
+
+
+@bp.post("/token")
+def token():
+    """RFC 6749 §3.2: exchange a grant for tokens."""
+    return _form_required() or _server().create_token_response()
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo():
+    """OIDC Core §5.3: the claims about the signed-in user that the token's scopes allow."""
+    return _server().create_endpoint_response("userinfo")
+
+
+@bp.post("/revoke")
+def revoke():
+    """RFC 7009 §2: the client says it no longer needs a token."""
+    return _form_required() or _server().create_endpoint_response("revocation")
+
+
+@bp.post("/introspect")
+def introspect():
+    """RFC 7662 §2: is this token active, and what does it allow?"""
+    return _form_required() or _server().create_endpoint_response("introspection")
+
+
+@bp.post("/register")
+def register():
+    """RFC 7591 §3: dynamic client registration, open (the provider is a sandbox)."""
+    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+        return oauth_error(
+            OAuth2Error(
+                "the registration request must be a JSON object of client metadata "
+                "(RFC 7591 §3.1)",
+                error="invalid_client_metadata",
+                status_code=400,
+            )
+        )
+    try:
+        return _server().create_endpoint_response("client_registration")
+    except OAuth2Error as error:
+        return oauth_error(error)
+
+
+@bp.post("/device_authorization")
+def device_authorization():
+    """RFC 8628 §3.1: a device without a browser asks for a user code."""
+    if response := _form_required():
+        return response
+    try:
+        return _server().create_endpoint_response("device_authorization")
+    except OAuth2Error as error:
+        return oauth_error(error)
+
+
+@bp.get("/api/photos")
+def list_photos():
+    """The demo protected API: needs an access token with scope photos.read (RFC 6750 §2.1)."""
+    return _protected("photos.read") or jsonify({"photos": PHOTOS})
+
+
+@bp.post("/api/photos")
+def add_photo():
+    """The demo protected API: adding needs photos.write, so a read-only token gets 403."""
+    if response := _protected("photos.write"):
+        return response
+    title = request.form.get("title") or "Untitled"
+    return jsonify({"photo": {"id": len(PHOTOS) + 1, "title": title[:200], "added": True}}), 201
+
+
+def _protected(scope: str) -> Response | None:
+    protector = current_app.extensions["mock_provider"].protector
+    try:
+        protector.acquire_token(scope)
+    except OAuth2Error as error:
+        if error.error == "insufficient_scope":
+            # RFC 6750 §3.1: say which scope the resource needs.
+            error.description = f"this resource needs scope '{scope}' (RFC 6750 §3.1)"
+            status, body, headers = error()
+            headers.append(
+                (
+                    "WWW-Authenticate",
+                    f'Bearer realm="mock_provider", error="insufficient_scope", scope="{scope}"',
+                )
+            )
+            response = Response(jsonify(dict(body)).get_data(), status=status)
+            response.headers.update(dict(headers))
+            return response
+        return oauth_error(error)
+    request_log.check("scope", True, f"the token carries {scope}")
+    return None
+

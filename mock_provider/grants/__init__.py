@@ -1,0 +1,17 @@
+"""The grants the provider supports, one module each, named as in the specs."""
+
+from .authorization_code import AuthorizationCodeGrant
+from .client_credentials import ClientCredentialsGrant
+from .device_code import DeviceCodeGrant
+from .openid import OpenIDCode
+from .proof_key import ProofKey
+from .refresh_token import RefreshTokenGrant
+
+__all__ = [
+    "AuthorizationCodeGrant",
+    "ClientCredentialsGrant",
+    "DeviceCodeGrant",
+    "OpenIDCode",
+    "ProofKey",
+    "RefreshTokenGrant",
+]

@@ -1,0 +1,57 @@
+"""Device authorization grant (RFC 8628 §3.4, §3.5): the device polls while the user decides."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc8628 import DeviceCodeGrant as AuthlibDeviceCodeGrant
+
+from .. import clock, request_log, store
+from ..models import DeviceCode, User
+
+SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: the interval MUST be increased by 5 seconds
+
+
+class DeviceCodeGrant(AuthlibDeviceCodeGrant):
+    """Authlib answers authorization_pending, slow_down, expired_token and access_denied."""
+
+    def query_device_credential(self, device_code: str) -> DeviceCode | None:
+        device = store.find_device_code(device_code)
+        request_log.check(
+            "device_code",
+            device is not None,
+            "issued by this provider" if device else "device_code was not issued by this provider",
+        )
+        return device
+
+    def query_user_grant(self, user_code: str) -> tuple[User | None, bool] | None:
+        device = store.find_user_code(user_code)
+        if device is None or device.decision is None:
+            return None
+        return store.get_user(device.username), device.decision == "approved"
+
+    def should_slow_down(self, credential: DeviceCode) -> bool:
+        now = clock.now()
+        last = credential.last_polled_at
+        too_fast = last is not None and now - last < credential.interval
+        if too_fast:
+            credential.interval += SLOW_DOWN_STEP
+        store.record_poll(credential, now)
+        request_log.check(
+            "polling interval",
+            not too_fast,
+            f"polled {now - last:.1f} s after the previous poll; the interval is now "
+            f"{credential.interval} s"
+            if too_fast and last is not None
+            else f"interval {credential.interval} s respected",
+        )
+        return too_fast
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        device = self.request.credential
+        if not store.claim_device_code(device):
+            raise InvalidGrantError(
+                "device_code was already exchanged for tokens; it is single use (RFC 8628 §3.5)"
+            )
+        # The OpenID extension reads nonce and auth_time from `authorization_code`.
+        self.request.authorization_code = device

@@ -1,0 +1,59 @@
+"""Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2)."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
+
+from .. import request_log, store
+from ..models import Token, User
+from .authorization_code import CONFIDENTIAL_AND_PUBLIC
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """Every refresh returns a new refresh token; presenting a spent one revokes the grant."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AND_PUBLIC
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
+        token = store.find_token(refresh_token, "refresh_token")
+        failure = None
+        if token is None or token.refresh_token != refresh_token:
+            failure = "refresh_token was not issued by this provider"
+        elif token.rotated_at is not None:
+            _revoke_after_reuse(token)
+            return None
+        elif token.is_revoked():
+            failure = f"refresh_token was revoked ({token.grant.revoked_reason or 'revocation'})"
+        elif token.is_refresh_token_expired():
+            failure = "refresh_token has expired; the user must sign in again (RFC 6749 §6)"
+        elif token.client_id != self.request.client.client_id:
+            failure = f"refresh_token was issued to client '{token.client_id}', not to this one"
+        request_log.check("refresh_token", failure is None, failure or "valid and unused")
+        return None if failure else token
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()  # client, token, and scope no broader than granted
+        token = self.request.refresh_token
+        if not store.claim_refresh_token(token):  # a racing request rotated it first
+            _revoke_after_reuse(token)
+            raise InvalidGrantError(request_log.last_failure())
+
+    def authenticate_user(self, refresh_token: Token) -> User | None:
+        return refresh_token.user
+
+    def revoke_old_credential(self, refresh_token: Token) -> None:
+        """Nothing left to do: `claim_refresh_token` already marked the old token rotated."""
+
+
+def _revoke_after_reuse(token: Token) -> None:
+    # RFC 9700 §4.14.2: if a rotated refresh token is presented again, the server cannot tell
+    # the attacker from the client, so it revokes the active refresh token of the grant too.
+    store.revoke_grant(token.grant_id, "rotated refresh token presented again")
+    request_log.check(
+        "refresh_token",
+        False,
+        "refresh_token was already exchanged for a new one; presenting it again looks like "
+        "theft, so every token of this grant is now revoked (RFC 9700 §4.14.2)",
+    )

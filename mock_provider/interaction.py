@@ -1,0 +1,188 @@
+"""The pages a person sees: sign-in, consent, device verification and logout.
+
+The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) is one URL that shows the sign-in
+page, then the consent page, then redirects back to the client. Errors that must not redirect
+(unknown client, unregistered redirect_uri: RFC 6749 §4.1.2.1) are shown here, with the exact
+difference spelled out.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.base import OAuth2Error
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import Blueprint, current_app, render_template, request, session
+
+from . import clock, redirect_uris, store
+from .authorization import explain
+from .config import SCOPES
+from .issuers import current_issuer
+from .models import User
+
+bp = Blueprint("interaction", __name__)
+
+
+def signed_in_user() -> User | None:
+    """The user signed in at this browser, or the --auto-login user, signed in on the spot."""
+    user = store.get_user(session.get("username"))
+    auto_login = current_app.extensions["mock_provider"].config.auto_login
+    if user is None and auto_login:
+        user = _sign_in(auto_login)
+    return user
+
+
+def _sign_in(username: str) -> User | None:
+    user = store.get_user(username)
+    if user is not None:
+        session["username"] = user.username
+        session["auth_time"] = int(clock.now())
+        # Remember which authorization request this sign-in answered, so prompt=login and
+        # max_age are satisfied for it when the consent form comes back.
+        session["signed_in_for"] = _request_key()
+    return user
+
+
+def _request_key() -> str:
+    return request.query_string.decode("latin-1")[:2000]
+
+
+def _just_signed_in() -> bool:
+    return session.get("signed_in_for") == _request_key()
+
+
+def _password_ok(user: User | None, password: str) -> bool:
+    if user is None or user.password is None:
+        return user is not None
+    return hmac.compare_digest(user.password.encode(), password.encode())
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    """OIDC Core §3.1.2: authenticate the user, obtain consent, redirect back with a code."""
+    server = current_app.extensions["mock_provider"].server
+    login_problem = None
+    if request.form.get("action") == "login":
+        user = store.get_user(request.form.get("username"))
+        if _password_ok(user, request.form.get("password", "")):
+            _sign_in(user.username)  # type: ignore[union-attr]
+        else:
+            login_problem = "That username and password do not match a seeded user."
+    user = signed_in_user()
+    try:
+        grant = server.get_consent_grant(end_user=user)
+        if user is not None and _session_too_old():
+            if request.values.get("prompt") == "none":
+                raise LoginRequiredError(redirect_uri=grant.redirect_uri)
+            grant.prompt = "login"
+    except OAuth2Error as error:
+        return _authorization_error(server, error)
+
+    if login_problem or (grant.prompt == "login" and not _just_signed_in()):
+        return _page("login.html", 200, grant=grant, problem=login_problem, users=store.list_users())
+
+    action = request.form.get("action")
+    if action in ("allow", "deny"):
+        if action == "allow":
+            store.remember_consent(user.username, grant.client.client_id, grant.request.scope)
+        return server.create_authorization_response(
+            grant=grant, grant_user=user if action == "allow" else None
+        )
+    if _needs_consent(grant, user):
+        if request.values.get("prompt") == "none":
+            return _authorization_error(server, ConsentRequiredError(redirect_uri=grant.redirect_uri))
+        return _page("consent.html", 200, grant=grant, user=user, scopes=_scope_notes(grant))
+    return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+def _session_too_old() -> bool:
+    # OIDC Core §3.1.2.1 max_age: re-authenticate if the last sign-in is older than this.
+    max_age = request.values.get("max_age", "")
+    if not max_age.isdigit() or _just_signed_in():
+        return False
+    return clock.now() - session.get("auth_time", 0) > int(max_age)
+
+
+def _needs_consent(grant, user: User) -> bool:
+    if current_app.extensions["mock_provider"].config.auto_login:
+        return False  # --auto-login grants consent at once, for scripts and tests
+    if grant.prompt == "consent":
+        return True
+    wanted = set(grant.request.scope.split())
+    return not wanted <= store.consented_scope(user.username, grant.client.client_id)
+
+
+def _scope_notes(grant) -> list[tuple[str, str]]:
+    return [(name, SCOPES.get(name, "")) for name in grant.request.scope.split()]
+
+
+def _authorization_error(server, error: OAuth2Error):
+    """Redirect the error to the client, or, if the client can't be trusted, show it here."""
+    if error.redirect_uri:
+        explain(error)
+        error.state = request.values.get("state")
+        _, _, headers = error()
+        location = add_params_to_uri(dict(headers)["Location"], {"iss": current_issuer()})
+        return "", 302, {"Location": location}
+    explain(error)
+    client = store.get_client(request.values.get("client_id"))
+    received = request.values.get("redirect_uri")
+    mismatch = None
+    if client is not None and received and received not in client.redirect_uris:
+        mismatch = redirect_uris.describe(received, client.redirect_uris)
+    return _page(
+        "authorize_error.html", 400, error=error, client=client, mismatch=mismatch,
+        received=received,
+    )
+
+
+@bp.route("/device", methods=["GET", "POST"])
+def device():
+    """RFC 8628 §3.3: the user types the code shown on the device, then approves or denies."""
+    user_code = (request.values.get("user_code") or "").strip().upper()
+    if request.form.get("action") == "login":
+        _sign_in(request.form.get("username", ""))
+    user = signed_in_user()
+    device_code = store.find_user_code(user_code) if user_code else None
+    problem = None
+    if user_code and (device_code is None or device_code.is_expired()):
+        problem = f"The code {user_code} is unknown or has expired. Check the device's screen."
+    elif device_code is not None and device_code.decision is not None:
+        problem = f"The code {user_code} has already been {device_code.decision}."
+    if problem or device_code is None:
+        return _page("device.html", 400 if problem else 200, problem=problem, user_code=user_code)
+    if user is None:
+        return _page("login.html", 200, grant=None, problem=None, users=store.list_users())
+    action = request.form.get("action")
+    if action in ("approve", "deny"):
+        device_code.username = user.username
+        device_code.auth_time = session.get("auth_time")
+        device_code.decision = "approved" if action == "approve" else "denied"
+        store.db().commit()
+        return _page("device_done.html", 200, device_code=device_code)
+    client = store.get_client(device_code.client_id)
+    scopes = [(name, SCOPES.get(name, "")) for name in device_code.scope.split()]
+    return _page("device_confirm.html", 200, device_code=device_code, client=client, scopes=scopes)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """OIDC RP-Initiated Logout 1.0 §2: sign out, then go back only to a registered URI."""
+    server = current_app.extensions["mock_provider"].server
+    try:
+        end_session = server.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        explain(error)
+        return _page("logout.html", 400, error=error, asked=None, confirm=False)
+    asked = request.values.get("post_logout_redirect_uri")
+    if end_session.needs_confirmation and request.form.get("action") != "logout":
+        return _page("logout.html", 200, error=None, asked=asked, confirm=True)
+    response = server.create_endpoint_response("end_session", end_session)
+    if response is not None:
+        return response
+    return _page("logout.html", 200, error=None, asked=asked, confirm=False)
+
+
+def _page(template: str, status: int, **context):
+    return render_template(template, issuer=current_issuer(), **context), status

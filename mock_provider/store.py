@@ -1,0 +1,340 @@
+"""Where the provider keeps its state: SQLAlchemy over SQLite by default, any SQL database by URL.
+
+Everything several worker processes must share lives here: clients, users, grants, codes, tokens,
+the clock offset, the signing keys and the request log. Single-use rules are enforced with one
+conditional UPDATE each, so two racing requests can never both win.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import clock
+from .config import ProviderConfig
+from .models import (
+    AuthorizationCode,
+    Base,
+    Client,
+    Consent,
+    DeviceCode,
+    Grant,
+    LogEntry,
+    Setting,
+    SigningKey,
+    Token,
+    User,
+)
+
+LOG_KEPT = 2000  # newest request-log entries kept; older ones rotate out
+
+
+def make_engine(database_url: str | None) -> Engine:
+    """Create the engine; with no URL, a throwaway SQLite file (in-memory can't span threads)."""
+    if database_url is None:
+        folder = Path(tempfile.mkdtemp(prefix="mock-provider-"))
+        database_url = f"sqlite:///{folder / 'provider.sqlite3'}"
+    is_sqlite = database_url.startswith("sqlite")
+    engine = create_engine(
+        database_url,
+        connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
+    )
+    if is_sqlite:
+        event.listen(engine, "connect", _tune_sqlite)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _tune_sqlite(connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer work at once, and a kill -9 loses no committed row.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def init_app(app: Flask, config: ProviderConfig, engine: Engine) -> None:
+    """Bind a session per request and load the configured clients and users."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["mock_provider"].sessions = factory
+    app.teardown_appcontext(_close_session)
+    with app.app_context():
+        seed(config)
+
+
+def db() -> Session:
+    """The database session of the current request (or app context)."""
+    if "db" not in g:
+        g.db = current_app.extensions["mock_provider"].sessions()
+    return g.db
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def seed(config: ProviderConfig) -> None:
+    """Write the configured clients and users; dynamically registered clients are kept."""
+    session = db()
+    for spec in config.clients:
+        session.merge(
+            Client(
+                client_id=spec.client_id,
+                client_secret=spec.client_secret,
+                client_name=spec.client_name,
+                redirect_uris=list(spec.redirect_uris),
+                post_logout_redirect_uris=list(spec.post_logout_redirect_uris),
+                grant_types=list(spec.grant_types),
+                scope=spec.scope,
+                require_pkce=spec.require_pkce,
+                access_token_format=spec.access_token_format,
+                origin="config",
+            )
+        )
+    for user in config.users:
+        session.merge(
+            User(
+                username=user.username,
+                sub=user.claims["sub"],
+                password=user.password,
+                claims=user.claims,
+            )
+        )
+    _commit_tolerating_races(session)
+    get_setting("secret_key", secrets.token_hex(32))
+
+
+def _commit_tolerating_races(session: Session) -> None:
+    # Several workers seed at once on start-up; they write the same rows, so a loser can
+    # simply take what the winner wrote.
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def get_setting(name: str, default: str) -> str:
+    """Read a shared setting, storing `default` the first time (first writer wins)."""
+    session = db()
+    row = session.get(Setting, name)
+    if row is None:
+        session.add(Setting(name=name, value=default))
+        _commit_tolerating_races(session)
+        row = session.get(Setting, name)
+    return row.value if row else default
+
+
+def set_setting(name: str, value: str) -> None:
+    session = db()
+    session.merge(Setting(name=name, value=value))
+    session.commit()
+
+
+# Clients and users
+
+
+def get_client(client_id: str | None) -> Client | None:
+    return db().get(Client, client_id) if client_id else None
+
+
+def add_client(client: Client) -> Client:
+    session = db()
+    session.add(client)
+    session.commit()
+    return client
+
+
+def get_user(username: str | None) -> User | None:
+    return db().get(User, username) if username else None
+
+
+def list_users() -> list[User]:
+    return list(db().scalars(select(User).order_by(User.username)))
+
+
+def list_clients() -> list[Client]:
+    return list(db().scalars(select(Client).order_by(Client.client_id)))
+
+
+# Grants, codes and tokens
+
+
+def add_grant(
+    grant_type: str, client_id: str, username: str | None, scope: str, issuer: str
+) -> Grant:
+    """Start a lineage: the codes and tokens of this authorization will point at it."""
+    grant = Grant(
+        grant_type=grant_type,
+        client_id=client_id,
+        username=username,
+        scope=scope,
+        issuer=issuer,
+        created_at=clock.now(),
+    )
+    db().add(grant)
+    db().flush()
+    return grant
+
+
+def add(row: Any) -> None:
+    """Insert one row and commit."""
+    db().add(row)
+    db().commit()
+
+
+def find_code(code: str, client_id: str) -> AuthorizationCode | None:
+    row = db().get(AuthorizationCode, code)
+    return row if row is not None and row.client_id == client_id else None
+
+
+def claim_code(code: AuthorizationCode) -> bool:
+    """Mark a code redeemed; True for exactly one caller, however many race (RFC 6749 §4.1.2)."""
+    result = db().execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code == code.code, AuthorizationCode.redeemed_at.is_(None))
+        .values(redeemed_at=clock.now())
+    )
+    db().commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def claim_refresh_token(token: Token) -> bool:
+    """Mark a refresh token rotated; True for exactly one caller (RFC 9700 §4.14.2)."""
+    result = db().execute(
+        update(Token)
+        .where(Token.id == token.id, Token.rotated_at.is_(None), Token.revoked_at.is_(None))
+        .values(rotated_at=clock.now())
+    )
+    db().commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def claim_device_code(device: DeviceCode) -> bool:
+    """Mark an approved device code redeemed; True for exactly one poller."""
+    result = db().execute(
+        update(DeviceCode)
+        .where(DeviceCode.device_code == device.device_code, DeviceCode.redeemed_at.is_(None))
+        .values(redeemed_at=clock.now())
+    )
+    db().commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def revoke_grant(grant_id: int, reason: str) -> None:
+    """Revoke a grant and so every token issued under it."""
+    db().execute(
+        update(Grant)
+        .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+    )
+    db().commit()
+
+
+def revoke_token(token: Token) -> None:
+    db().execute(update(Token).where(Token.id == token.id).values(revoked_at=clock.now()))
+    db().commit()
+
+
+def find_token(value: str, hint: str | None = None) -> Token | None:
+    """Find a token by its access or refresh value (RFC 7009 §2.1: the hint is only a hint)."""
+    columns = [Token.access_token, Token.refresh_token]
+    if hint == "refresh_token":
+        columns.reverse()
+    for column in columns:
+        token = db().scalars(select(Token).where(column == value)).first()
+        if token is not None:
+            return token
+    return None
+
+
+def find_device_code(device_code: str) -> DeviceCode | None:
+    return db().get(DeviceCode, device_code)
+
+
+def find_user_code(user_code: str) -> DeviceCode | None:
+    return db().scalars(select(DeviceCode).where(DeviceCode.user_code == user_code)).first()
+
+
+def record_poll(device: DeviceCode, at: float) -> None:
+    device.last_polled_at = at
+    db().commit()
+
+
+def consented_scope(username: str, client_id: str) -> set[str]:
+    row = db().get(Consent, (username, client_id))
+    return set(row.scope.split()) if row else set()
+
+
+def remember_consent(username: str, client_id: str, scope: str) -> None:
+    merged = consented_scope(username, client_id) | set(scope.split())
+    db().merge(Consent(username=username, client_id=client_id, scope=" ".join(sorted(merged))))
+    db().commit()
+
+
+# The request log
+
+
+def append_log(entry: LogEntry) -> None:
+    session = db()
+    session.add(entry)
+    session.flush()
+    if entry.id % 100 == 0:  # trim now and then, not on every request
+        session.execute(delete(LogEntry).where(LogEntry.id <= entry.id - LOG_KEPT))
+    session.commit()
+
+
+def read_log(client_id: str | None, limit: int) -> list[LogEntry]:
+    query = select(LogEntry).order_by(LogEntry.id.desc()).limit(limit)
+    if client_id:
+        query = query.where(LogEntry.client_id == client_id)
+    return list(db().scalars(query))
+
+
+# Keys
+
+
+def signing_keys() -> list[SigningKey]:
+    return list(db().scalars(select(SigningKey).order_by(SigningKey.created_at)))
+
+
+def add_signing_key(key: SigningKey, retire_others: bool) -> None:
+    session = db()
+    if retire_others:
+        session.execute(update(SigningKey).values(active=False))
+    session.add(key)
+    _commit_tolerating_races(session)
+
+
+# The state view and reset
+
+
+def state_rows() -> dict[str, list[Any]]:
+    """Every grant with its codes and tokens, newest first, for the state view."""
+    session = db()
+    return {
+        "grants": list(session.scalars(select(Grant).order_by(Grant.id.desc()))),
+        "codes": list(session.scalars(select(AuthorizationCode))),
+        "tokens": list(session.scalars(select(Token).order_by(Token.id))),
+        "device_codes": list(session.scalars(select(DeviceCode))),
+    }
+
+
+def reset(config: ProviderConfig) -> None:
+    """Forget every grant, code, token, consent, registration and log entry; reseed."""
+    session = db()
+    for model in (Token, AuthorizationCode, DeviceCode, Grant, Consent, LogEntry, Client, User):
+        session.execute(delete(model))
+    session.execute(delete(Setting).where(Setting.name == clock.OFFSET_SETTING))
+    session.commit()
+    seed(config)
