@@ -150,7 +150,8 @@ def _http_error(error: HTTPException):
     """Framework errors (404, 405, 413, ...) answered in the endpoint's own language."""
     description = error.description or error.name
     if error.code == 405:
-        description = f"{request.method} is not allowed here; use {', '.join(sorted(error.valid_methods or []))}"  # type: ignore[attr-defined]
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+        description = f"{request.method} is not allowed here; use {allowed}"
     elif error.code == 413:
         description = f"the request is larger than {MAX_REQUEST_BYTES} bytes"
     code = {401: "invalid_client", 404: "not_found"}.get(error.code or 400, "invalid_request")
@@ -158,7 +159,9 @@ def _http_error(error: HTTPException):
         response = jsonify({"error": code, "error_description": description})
     else:
         response = render_template(
-            "problem.html", issuer=current_issuer(), title=error.name,
+            "problem.html",
+            issuer=current_issuer(),
+            title=error.name,
             description=description,
         )
     return response, error.code or 400

@@ -99,7 +99,13 @@ class ProviderConfig:
         sections = _read_toml(SEED_FILE)
         if path is not None:
             sections.update(_read_toml(Path(path)))
-        source = str(path or SEED_FILE)
+        return cls.from_mapping(sections, str(path or SEED_FILE), **overrides)
+
+    @classmethod
+    def from_mapping(
+        cls, sections: dict[str, Any], source: str, **overrides: Any
+    ) -> ProviderConfig:
+        """Validate config-file-shaped data; `source` names where it came from in errors."""
         unknown = set(sections) - {"lifetimes", "clients", "users"}
         if unknown:
             raise ConfigError(
@@ -128,6 +134,11 @@ class ProviderConfig:
         known = {f.name for f in fields(self)}
         kept = {k: v for k, v in changes.items() if v is not None and k in known}
         return ProviderConfig(**{**self.__dict__, **kept})
+
+
+def seed_sections() -> dict[str, Any]:
+    """The seeded clients, users and lifetimes, as config-file-shaped data."""
+    return _read_toml(SEED_FILE)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -169,7 +180,9 @@ def _lifetimes(source: str, table: dict[str, Any]) -> Lifetimes:
     for key, value in table.items():
         _expect(source, "lifetimes", key, value, int, "a whole number of seconds")
         if value <= 0:
-            raise ConfigError(f"{source}: [lifetimes] {key}: expected a positive number, got {value}")
+            raise ConfigError(
+                f"{source}: [lifetimes] {key}: expected a positive number, got {value}"
+            )
     return Lifetimes(**table)
 
 

@@ -64,7 +64,9 @@ def advance_clock():
     try:
         amount = float(seconds)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return _problem(400, f"seconds must be a number of seconds to move forward, got {seconds!r}")
+        return _problem(
+            400, f"seconds must be a number of seconds to move forward, got {seconds!r}"
+        )
     if not 0 < amount <= 10 * 365 * 24 * 3600:
         return _problem(400, f"seconds must be positive and at most ten years, got {amount:g}")
     clock.advance(amount)

@@ -38,12 +38,20 @@ def metadata() -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "code_challenge_methods_supported": ["S256", "plain"],
-        "claims_supported": ["iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash",
-                             *USER_CLAIMS],
+        "claims_supported": [
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "azp",
+            "at_hash",
+            *USER_CLAIMS,
+        ],
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
         "request_parameter_supported": False,
         "claims_parameter_supported": False,
         "service_documentation": f"{issuer}/",
     }
-

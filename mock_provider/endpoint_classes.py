@@ -132,8 +132,7 @@ class DeviceAuthorizationEndpoint(AuthlibDeviceEndpoint):
         client = store.get_client(client_id)
         if client is None or DEVICE_CODE_GRANT not in client.grant_types:
             raise InvalidRequestError(
-                f"client '{client_id}' is not registered for the device_code grant "
-                "(RFC 8628 §3.1)"
+                f"client '{client_id}' is not registered for the device_code grant (RFC 8628 §3.1)"
             )
         scope = client.get_allowed_scope(scope)
         lifetimes = current_app.extensions["mock_provider"].config.lifetimes
@@ -182,4 +181,3 @@ class UserInfoEndpoint(AuthlibUserInfoEndpoint):
 
     def resolve_private_key(self):
         return keys.signing_key()
-

@@ -96,8 +96,7 @@ def register():
     if not request.is_json or not isinstance(request.get_json(silent=True), dict):
         return oauth_error(
             OAuth2Error(
-                "the registration request must be a JSON object of client metadata "
-                "(RFC 7591 §3.1)",
+                "the registration request must be a JSON object of client metadata (RFC 7591 §3.1)",
                 error="invalid_client_metadata",
                 status_code=400,
             )
@@ -155,4 +154,3 @@ def _protected(scope: str) -> Response | None:
         return oauth_error(error)
     request_log.check("scope", True, f"the token carries {scope}")
     return None
-

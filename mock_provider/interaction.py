@@ -80,7 +80,7 @@ def authorize():
         return _authorization_error(server, error)
 
     if login_problem or (grant.prompt == "login" and not _just_signed_in()):
-        return _page("login.html", 200, grant=grant, problem=login_problem, users=store.list_users())
+        return _page("login.html", 200, grant=grant, problem=login_problem, users=_personas())
 
     action = request.form.get("action")
     if action in ("allow", "deny"):
@@ -91,9 +91,18 @@ def authorize():
         )
     if _needs_consent(grant, user):
         if request.values.get("prompt") == "none":
-            return _authorization_error(server, ConsentRequiredError(redirect_uri=grant.redirect_uri))
+            return _authorization_error(
+                server, ConsentRequiredError(redirect_uri=grant.redirect_uri)
+            )
         return _page("consent.html", 200, grant=grant, user=user, scopes=_scope_notes(grant))
     return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+def _personas() -> list[User]:
+    """Seeded users for the sign-in page; OIDC Core §3.1.2.1 login_hint puts its user first."""
+    hint = request.values.get("login_hint", "")
+    users = store.list_users()
+    return sorted(users, key=lambda u: hint not in (u.username, u.claims.get("email"), u.sub))
 
 
 def _session_too_old() -> bool:
@@ -132,7 +141,11 @@ def _authorization_error(server, error: OAuth2Error):
     if client is not None and received and received not in client.redirect_uris:
         mismatch = redirect_uris.describe(received, client.redirect_uris)
     return _page(
-        "authorize_error.html", 400, error=error, client=client, mismatch=mismatch,
+        "authorize_error.html",
+        400,
+        error=error,
+        client=client,
+        mismatch=mismatch,
         received=received,
     )
 
@@ -153,7 +166,7 @@ def device():
     if problem or device_code is None:
         return _page("device.html", 400 if problem else 200, problem=problem, user_code=user_code)
     if user is None:
-        return _page("login.html", 200, grant=None, problem=None, users=store.list_users())
+        return _page("login.html", 200, grant=None, problem=None, users=_personas())
     action = request.form.get("action")
     if action in ("approve", "deny"):
         device_code.username = user.username

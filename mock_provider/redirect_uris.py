@@ -46,7 +46,9 @@ def _differences(received: str, registered: str) -> list[str]:
     elif got.netloc != want.netloc and (got.netloc or "").lower() == want.netloc.lower():
         found.append("the host differs in letter case")
     if got_port != want_port:
-        found.append(f"the port is {got_port or 'the default'}, registered {want_port or 'the default'}")
+        found.append(
+            f"the port is {got_port or 'the default'}, registered {want_port or 'the default'}"
+        )
     if got.path != want.path:
         if got.path.rstrip("/") == want.path.rstrip("/"):
             extra = "has" if got.path.endswith("/") else "lacks"

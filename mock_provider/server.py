@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from . import create_app
@@ -34,17 +35,34 @@ class BoundProvider:
         self.server.run()  # type: ignore[attr-defined]
 
     def close(self) -> None:
-        self.server.close()  # type: ignore[attr-defined]
+        """Stop serving: end the worker threads and close every connection, kept-alive ones too."""
+        self.server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
+        wasyncore.close_all(self.server._map)  # type: ignore[attr-defined]
 
 
 def bind(
-    config: ProviderConfig, host: str = "127.0.0.1", port: int = 9000, threads: int = 8
+    config: ProviderConfig,
+    host: str = "127.0.0.1",
+    port: int = 9000,
+    threads: int = 8,
+    poll_seconds: float = 1.0,
 ) -> BoundProvider:
     """Bind host:port, then create the app; without a configured issuer it is the bound URL."""
-    server = create_server(_not_ready, host=host, port=port, threads=threads, ident="mock_provider")
+    server = create_server(
+        _not_ready,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="mock_provider",
+        asyncore_loop_timeout=poll_seconds,
+    )
     bound_port = server.effective_port  # type: ignore[union-attr]
     shown_host = f"[{host}]" if ":" in host else host
-    issuer = config.issuer if config.issuer != ProviderConfig.issuer else f"http://{shown_host}:{bound_port}"
+    issuer = (
+        config.issuer
+        if config.issuer != ProviderConfig.issuer
+        else f"http://{shown_host}:{bound_port}"
+    )
     app = create_app(config.replace(issuer=issuer))
     server.application = app  # type: ignore[union-attr]
     return BoundProvider(app=app, server=server, issuer=issuer)
@@ -73,5 +91,4 @@ class RunningProvider:
 
 def serve_in_thread(config: ProviderConfig, port: int = 0) -> RunningProvider:
     """Start a provider on a free loopback port in a background thread."""
-    return RunningProvider(bind(config, "127.0.0.1", port))
-
+    return RunningProvider(bind(config, "127.0.0.1", port, poll_seconds=0.05))

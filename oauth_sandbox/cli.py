@@ -35,16 +35,34 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=9000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to bind (0 picks a free one).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file declaring clients, users and lifetimes (see the reference).")
-@click.option("--auto-login", metavar="USER",
-              help="Sign USER in and grant consent at once; every check still runs.")
-@click.option("--database", metavar="URL",
-              help="SQLAlchemy database URL. [default: a SQLite file in ~/.local/state]")
-@click.option("--issuer", metavar="URL",
-              help="Issuer identifier. [default: http://HOST:PORT, no trailing slash]")
+@click.option(
+    "--port",
+    default=9000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind (0 picks a free one).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file declaring clients, users and lifetimes (see the reference).",
+)
+@click.option(
+    "--auto-login",
+    metavar="USER",
+    help="Sign USER in and grant consent at once; every check still runs.",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    help="SQLAlchemy database URL. [default: a SQLite file in ~/.local/state]",
+)
+@click.option(
+    "--issuer",
+    metavar="URL",
+    help="Issuer identifier. [default: http://HOST:PORT, no trailing slash]",
+)
 def provider(host, port, config_file, auto_login, database, issuer) -> None:
     """Serve the mock OAuth 2.0 / OpenID Connect provider."""
     started = time.perf_counter()

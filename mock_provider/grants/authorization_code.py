@@ -21,7 +21,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request) -> None:
         now = clock.now()
         grant = store.add_grant(
-            "authorization_code", request.client.client_id, request.user.username, request.scope,
+            "authorization_code",
+            request.client.client_id,
+            request.user.username,
+            request.scope,
             current_issuer(),
         )
         store.add(

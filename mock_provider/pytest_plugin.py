@@ -1,0 +1,118 @@
+"""A pytest plugin for testing your own app against the mock provider.
+
+Installing oauth-sandbox registers it (entry point `pytest11`). The `oauth_provider` fixture serves
+a fresh provider on a free loopback port in a thread, with the clients and users the test declares
+in the same shape as a config file:
+
+    @pytest.mark.oauth_provider(
+        clients={"my-app": {"client_secret": "s3cret",
+                            "redirect_uris": ["http://127.0.0.1:5000/callback"]}},
+        auto_login="alice",
+    )
+    def test_login(oauth_provider):
+        metadata = oauth_provider.metadata  # discovery, fetched over HTTP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from .config import ProviderConfig, seed_sections
+from .server import RunningProvider, serve_in_thread
+
+MARKER = "oauth_provider"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(clients=None, users=None, lifetimes=None, auto_login=None): declare the "
+        "mock provider's clients, users and lifetimes for the oauth_provider fixture",
+    )
+
+
+class OAuthProvider:
+    """A running provider: its issuer, and helpers that use the control API over HTTP."""
+
+    def __init__(self, running: RunningProvider) -> None:
+        self.issuer = running.issuer
+        self.config: ProviderConfig = running.app.extensions["mock_provider"].config
+        self.http = requests.Session()
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this provider, e.g. url("/token")."""
+        return self.issuer + path
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document (OIDC Discovery 1.0 §4)."""
+        return self._json("GET", "/.well-known/openid-configuration")
+
+    def client(self, client_id: str):
+        """The declared client's settings (its secret, redirect URIs, grant types, ...)."""
+        return next(c for c in self.config.clients if c.client_id == client_id)
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the provider's clock forward, so tokens and codes expire on demand."""
+        return self._json("POST", "/control/clock/advance", data={"seconds": seconds})
+
+    def log(self, client_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """The request log, newest first, with the checks the provider ran."""
+        params: dict[str, Any] = {"limit": limit}
+        if client_id:
+            params["client_id"] = client_id
+        return self._json("GET", "/control/log", params=params)["entries"]
+
+    def state(self) -> dict[str, Any]:
+        """Grants, codes and tokens the provider holds, with their lineage."""
+        return self._json("GET", "/control/state")
+
+    def rotate_keys(self) -> str:
+        """Sign from now on with a fresh key; returns its kid."""
+        return self._json("POST", "/control/keys/rotate")["signing_kid"]
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        # The control API lives at the provider's root, whatever path the issuer has.
+        root = (
+            self.issuer if path.startswith("/.well-known") else self.issuer.split("/scenarios/")[0]
+        )
+        response = self.http.request(method, root + path, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture
+def oauth_provider_config(tmp_path) -> ProviderConfig:
+    """The provider's configuration; override this fixture, or use the marker, to change it."""
+    return ProviderConfig.load(database_url=f"sqlite:///{tmp_path / 'oauth-provider.sqlite3'}")
+
+
+@pytest.fixture
+def oauth_provider(
+    request: pytest.FixtureRequest, oauth_provider_config
+) -> Iterator[OAuthProvider]:
+    """A mock OAuth 2.0 / OpenID Connect provider on a free loopback port, for one test."""
+    config = oauth_provider_config
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        config = _declared(config, marker.kwargs)
+    running = serve_in_thread(config)
+    try:
+        yield OAuthProvider(running)
+    finally:
+        running.stop()
+
+
+def _declared(base: ProviderConfig, declared: dict[str, Any]) -> ProviderConfig:
+    sections = seed_sections()
+    for section in ("clients", "users", "lifetimes"):
+        if declared.get(section) is not None:
+            sections[section] = declared[section]
+    config = ProviderConfig.from_mapping(
+        sections, f"@pytest.mark.{MARKER}", auto_login=declared.get("auto_login")
+    )
+    return config.replace(database_url=base.database_url, clock_start=base.clock_start)

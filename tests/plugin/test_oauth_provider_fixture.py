@@ -1,0 +1,81 @@
+"""The pytest plugin, used as another project would use it: through the installed entry point."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.mark.oauth_provider(
+    clients={
+        "my-app": {
+            "client_secret": "my-app-secret",
+            "redirect_uris": ["http://127.0.0.1:5000/callback"],
+            "grant_types": ["authorization_code", "refresh_token"],
+            "scope": "openid email",
+        }
+    },
+    auto_login="bob",
+)
+def test_declared_client_completes_a_login_as_the_declared_user(oauth_provider):
+    session = OAuth2Session(
+        "my-app",
+        "my-app-secret",
+        scope="openid email",
+        redirect_uri="http://127.0.0.1:5000/callback",
+    )
+    metadata = oauth_provider.metadata
+    url, state = session.create_authorization_url(metadata["authorization_endpoint"], nonce="n-1")
+    location = requests.get(url, allow_redirects=False, timeout=5).headers["Location"]
+
+    token = session.fetch_token(metadata["token_endpoint"], authorization_response=location)
+    claims = session.get(metadata["userinfo_endpoint"]).json()
+
+    assert token["scope"] == "openid email"
+    assert claims == {"sub": "248289761002", "email": "bob@example.org", "email_verified": False}
+
+
+def test_fixture_defaults_to_the_seeded_clients_on_a_free_port(oauth_provider):
+    assert oauth_provider.issuer.startswith("http://127.0.0.1:")
+    assert oauth_provider.issuer != "http://127.0.0.1:9000"
+    assert oauth_provider.client("web-app").client_secret == "web-app-secret"
+
+
+def test_advancing_the_clock_expires_an_access_token(oauth_provider):
+    token = requests.post(
+        oauth_provider.url("/token"),
+        data={"grant_type": "client_credentials"},
+        auth=("backend-service", "backend-service-secret"),
+        timeout=5,
+    ).json()["access_token"]
+    photos = oauth_provider.url("/api/photos")
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    before = requests.get(photos, headers=bearer, timeout=5).status_code
+    oauth_provider.advance_clock(3601)
+    after = requests.get(photos, headers=bearer, timeout=5)
+
+    assert before == 200
+    assert after.status_code == 401
+    assert "expired" in after.json()["error_description"]
+    assert oauth_provider.log(client_id="backend-service")[-1]["request"] == "POST /token"
+
+
+def test_a_bad_declaration_names_the_marker_and_the_key(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.oauth_provider(clients={"x": {"redirect_uri": "http://127.0.0.1/cb"}})
+        def test_it(oauth_provider):
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.oauth_provider: [[]clients.x[]] unknown key 'redirect_uri'*"]
+    )
