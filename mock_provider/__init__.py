@@ -164,7 +164,9 @@ def _http_error(error: HTTPException):
             title=error.name,
             description=description,
         )
-    return response, error.code or 400
+    # RFC 9110 §15.5.6: a 405 response MUST say which methods the resource allows.
+    allow = getattr(error, "valid_methods", None) if error.code == 405 else None
+    return response, error.code or 400, {"Allow": ", ".join(sorted(allow))} if allow else {}
 
 
 def _oauth_error(error: OAuth2Error):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import authlib.oauth2.base
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -17,7 +18,7 @@ from authlib.oauth2.rfc6749.errors import InvalidScopeError
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import current_app
+from flask import current_app, request
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
@@ -66,6 +67,12 @@ PLAIN = {
 }
 WIRE_SAFE = {"§": "section ", "…": "..."}
 
+# Authlib 1.9.9 raises ValueError when an error is *constructed* with a description holding a
+# character RFC 6749 §5.2 forbids, even for its own messages that quote the request ("Redirect
+# URI <received> is not supported"), so a client's bad input became a 500. Every description
+# reaches the wire through explain() or wire_safe(), which replace such characters instead.
+authlib.oauth2.base.invalid_error_characters = lambda text: []
+
 
 class AuthorizationServer(FlaskAuthorizationServer):
     """The Flask integration, reading clients from the store and explaining each error."""
@@ -108,6 +115,20 @@ def explain(error: OAuth2Error) -> None:
         error.description = (
             "the client did not authenticate: send client_id and client_secret in HTTP Basic "
             "(RFC 6749 §2.3.1), or client_id alone for a public client"
+        )
+    elif error.error == "unsupported_response_type":
+        # Authlib 1.9.9 swaps this error's arguments, so the value is read from the request.
+        received = request.values.get("response_type")
+        error.description = (
+            f"response_type '{received}' is not supported; this provider supports 'code' "
+            "(RFC 6749 §3.1.1)"
+            if received
+            else "response_type is missing; send response_type=code (RFC 6749 §3.1.1)"
+        )
+    elif (error.description or "").startswith("Multiple '"):
+        name = error.description.split("'")[1]
+        error.description = (
+            f"{name} was sent more than once; each parameter may appear only once (RFC 6749 §3.1)"
         )
     elif not error.description:
         error.description = error.get_error_description()

@@ -53,5 +53,4 @@ def metadata() -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "request_parameter_supported": False,
         "claims_parameter_supported": False,
-        "service_documentation": f"{issuer}/",
     }

@@ -7,6 +7,7 @@ see what. The protocol rules themselves stay in Authlib.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
@@ -79,10 +80,16 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
 
 
 class RegistrationEndpoint(ClientRegistrationEndpoint):
-    """RFC 7591 dynamic registration, open to anyone who can reach the provider."""
+    """RFC 7591 dynamic registration: open on loopback, instructor-only beyond it."""
 
     def authenticate_token(self, request) -> bool:
-        return True  # open registration (RFC 7591 §3): no initial access token needed
+        # RFC 7591 §3: registration may be open, or need an initial access token. Beyond
+        # loopback the instructor token plays that part, so passers-by cannot register.
+        required = current_app.extensions["mock_provider"].config.instructor_token
+        if required is None:
+            return True
+        sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(sent.encode(), required.encode())
 
     def get_server_metadata(self) -> dict[str, Any]:
         from .discovery import metadata

@@ -11,7 +11,7 @@ from authlib.oauth2.base import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import keys, request_log
-from .authorization import explain
+from .authorization import explain, wire_safe
 from .discovery import metadata
 
 bp = Blueprint("protocol", __name__)
@@ -140,7 +140,7 @@ def _protected(scope: str) -> Response | None:
     except OAuth2Error as error:
         if error.error == "insufficient_scope":
             # RFC 6750 §3.1: say which scope the resource needs.
-            error.description = f"this resource needs scope '{scope}' (RFC 6750 §3.1)"
+            error.description = wire_safe(f"this resource needs scope '{scope}' (RFC 6750 §3.1)")
             status, body, headers = error()
             headers.append(
                 (

@@ -128,6 +128,10 @@ def _scope_notes(grant) -> list[tuple[str, str]]:
 
 def _authorization_error(server, error: OAuth2Error):
     """Redirect the error to the client, or, if the client can't be trusted, show it here."""
+    if error.redirect_uri is None and (error.description or "").startswith("Multiple '"):
+        # Authlib checks for repeated parameters before it verifies redirect_uri; a repeated
+        # state or scope still goes back to a verified client (RFC 6749 §4.1.2.1).
+        error.redirect_uri = _verified_redirect_uri()
     if error.redirect_uri:
         explain(error)
         error.state = request.values.get("state")
@@ -148,6 +152,19 @@ def _authorization_error(server, error: OAuth2Error):
         mismatch=mismatch,
         received=received,
     )
+
+
+def _verified_redirect_uri() -> str | None:
+    """redirect_uri if one client_id and at most one redirect_uri came, both registered."""
+    if len(request.values.getlist("client_id")) != 1:
+        return None
+    if len(request.values.getlist("redirect_uri")) > 1:
+        return None
+    client = store.get_client(request.values["client_id"])
+    received = request.values.get("redirect_uri")
+    if client is None or (received is not None and received not in client.redirect_uris):
+        return None
+    return received or client.get_default_redirect_uri()
 
 
 @bp.route("/device", methods=["GET", "POST"])

@@ -36,6 +36,8 @@ def _differences(received: str, registered: str) -> list[str]:
     found = []
     if got.scheme != want.scheme:
         found.append(f"the scheme is {got.scheme or '(none)'}, registered {want.scheme}")
+    elif received.split(":", 1)[0] != registered.split(":", 1)[0]:
+        found.append("the scheme differs in letter case")
     if got.hostname != want.hostname:
         same_but_case = (got.netloc or "").lower() == want.netloc.lower()
         found.append(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import clock
@@ -49,7 +50,14 @@ def make_engine(database_url: str | None) -> Engine:
     )
     if is_sqlite:
         event.listen(engine, "connect", _tune_sqlite)
-    Base.metadata.create_all(engine)
+    for attempt in range(10):
+        try:
+            Base.metadata.create_all(engine)
+            break
+        except OperationalError:  # a worker starting alongside created a table first
+            if attempt == 9:
+                raise
+            time.sleep(0.05)
     return engine
 
 
@@ -87,30 +95,33 @@ def _close_session(_error: BaseException | None) -> None:
 def seed(config: ProviderConfig) -> None:
     """Write the configured clients and users; dynamically registered clients are kept."""
     session = db()
-    for spec in config.clients:
-        session.merge(
-            Client(
-                client_id=spec.client_id,
-                client_secret=spec.client_secret,
-                client_name=spec.client_name,
-                redirect_uris=list(spec.redirect_uris),
-                post_logout_redirect_uris=list(spec.post_logout_redirect_uris),
-                grant_types=list(spec.grant_types),
-                scope=spec.scope,
-                require_pkce=spec.require_pkce,
-                access_token_format=spec.access_token_format,
-                origin="config",
+    # Rows reach the database at commit, not in a mid-loop autoflush, so a worker that
+    # loses the start-up race meets the IntegrityError where it is tolerated.
+    with session.no_autoflush:
+        for spec in config.clients:
+            session.merge(
+                Client(
+                    client_id=spec.client_id,
+                    client_secret=spec.client_secret,
+                    client_name=spec.client_name,
+                    redirect_uris=list(spec.redirect_uris),
+                    post_logout_redirect_uris=list(spec.post_logout_redirect_uris),
+                    grant_types=list(spec.grant_types),
+                    scope=spec.scope,
+                    require_pkce=spec.require_pkce,
+                    access_token_format=spec.access_token_format,
+                    origin="config",
+                )
             )
-        )
-    for user in config.users:
-        session.merge(
-            User(
-                username=user.username,
-                sub=user.claims["sub"],
-                password=user.password,
-                claims=user.claims,
+        for user in config.users:
+            session.merge(
+                User(
+                    username=user.username,
+                    sub=user.claims["sub"],
+                    password=user.password,
+                    claims=user.claims,
+                )
             )
-        )
     _commit_tolerating_races(session)
     get_setting("secret_key", secrets.token_hex(32))
 
