@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import authorization, clock, control, endpoints, interaction, keys, request_log, store
+from .authorization import REALM, wire_safe
 from .config import ProviderConfig
 from .issuers import current_issuer, select_scenario
 from .models import LogEntry
@@ -110,10 +111,14 @@ def _reject_malformed():
 def _check_basic_credentials() -> None:
     # Authlib decodes Basic credentials as UTF-8 and would fail on other bytes.
     header = request.headers.get("Authorization", "")
+    if " " in header and len(header.split()) < 2:  # Authlib fails to split "Basic " and the like
+        abort(401, "the Authorization header names a scheme but no credentials (RFC 9110 §11.4)")
     if header[:6].lower() == "basic ":
         try:
             base64.b64decode(header[6:].strip()).decode("utf-8")
-        except binascii.Error:
+        except UnicodeDecodeError:
+            raise
+        except (binascii.Error, ValueError):  # bad base64, or characters beyond ASCII
             abort(401, "the Authorization header is not valid base64 (RFC 7617 §2)")
 
 
@@ -156,7 +161,10 @@ def _http_error(error: HTTPException):
         description = f"the request is larger than {MAX_REQUEST_BYTES} bytes"
     code = {401: "invalid_client", 404: "not_found"}.get(error.code or 400, "invalid_request")
     if _wants_json():
-        response = jsonify({"error": code, "error_description": description})
+        response = jsonify({"error": code, "error_description": wire_safe(description)})
+        if error.code == 401:  # RFC 7235 §3.1: a 401 carries a challenge
+            response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
+        response.headers["Cache-Control"] = "no-store"
     else:
         response = render_template(
             "problem.html",

@@ -11,11 +11,17 @@ from typing import Any
 
 import authlib.oauth2.base
 from authlib.common.security import generate_token
+from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.base import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
-from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from authlib.oauth2.rfc6749.errors import (
+    ForbiddenError,
+    InvalidScopeError,
+    MissingAuthorizationError,
+    UnsupportedTokenTypeError,
+)
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import current_app, request
@@ -59,13 +65,12 @@ PLAIN = {
     "Missing 'redirect_uri' in request.": "redirect_uri is missing, and the client has several "
     "registered, so the provider cannot pick one (RFC 6749 §3.1.2.3)",
     "Missing 'device_code' in payload": "device_code is missing (RFC 8628 §3.4)",
-    "Invalid 'device_code' in payload": "device_code was not issued by this provider "
-    "(RFC 8628 §3.5)",
     "Missing 'nonce' in request.": "nonce is missing (OIDC Core §3.1.2.1)",
     "Invalid 'prompt' parameter.": "prompt=none cannot be combined with other prompt values "
     "(OIDC Core §3.1.2.1)",
 }
 WIRE_SAFE = {"§": "section ", "…": "..."}
+REALM = "mock_provider"
 
 # Authlib 1.9.9 raises ValueError when an error is *constructed* with a description holding a
 # character RFC 6749 §5.2 forbids, even for its own messages that quote the request ("Redirect
@@ -100,7 +105,37 @@ class AuthorizationServer(FlaskAuthorizationServer):
 
     def handle_error_response(self, request, error: OAuth2Error):
         explain(error)
+        if isinstance(error, ForbiddenError | InsufficientScopeError):
+            return self.handle_response(*bearer_error(error))
         return super().handle_error_response(request, error)
+
+
+def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
+    """Errors of protected resources, shaped as RFC 6750 §3 says (and token-hint errors)."""
+    headers = list(default_json_headers)
+    challenge = f'Bearer realm="{REALM}"'
+    if isinstance(error, MissingAuthorizationError):
+        # RFC 6750 §3.1: a request with no credentials gets a challenge without an error code.
+        headers.append(("WWW-Authenticate", challenge))
+        description = "send an access token: Authorization: Bearer <token> (RFC 6750 section 2.1)"
+        return 401, {"error_description": description}, headers
+    if isinstance(error, UnsupportedTokenTypeError):
+        if error.auth_type is None:  # RFC 7009 §2.2.1: a token_type_hint we do not know
+            description = (
+                "token_type_hint must be access_token or refresh_token (RFC 7009 section 2.1)"
+            )
+            return 400, {"error": error.error, "error_description": description}, headers
+        description = "the Authorization header must be: Bearer <token> (RFC 6750 section 2.1)"
+        headers.append(("WWW-Authenticate", f'{challenge}, error="invalid_request"'))
+        return 400, {"error": "invalid_request", "error_description": description}, headers
+    scope = getattr(error, "scope", None)
+    extra = f', scope="{scope}"' if scope else ""
+    headers.append(("WWW-Authenticate", f'{challenge}, error="{error.error}"{extra}'))
+    return (
+        error.status_code,
+        {"error": error.error, "error_description": error.description},
+        headers,
+    )
 
 
 def explain(error: OAuth2Error) -> None:
@@ -244,7 +279,7 @@ def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
         server.register_endpoint(endpoint)
 
     protector = ResourceProtector()
-    protector.register_token_validator(StoredTokenValidator(realm="mock_provider"))
+    protector.register_token_validator(StoredTokenValidator(realm=REALM))
     server.register_endpoint(UserInfoEndpoint(resource_protector=protector))
     return server, protector
 

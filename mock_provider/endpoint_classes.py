@@ -17,7 +17,11 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospection
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as AuthlibDeviceEndpoint
 from authlib.oidc.core import UserInfoEndpoint as AuthlibUserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as AuthlibEndSessionEndpoint
+from authlib.oidc.rpinitiated.end_session import _NonExpiringClaimsRegistry
 from flask import current_app, session
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
 from .config import DEVICE_CODE_GRANT, SCOPES
@@ -121,8 +125,17 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
             )
         )
 
+    def generate_client_info(self, request) -> dict[str, Any]:
+        info = super().generate_client_info(request)
+        if request.payload.data.get("token_endpoint_auth_method") == "none":
+            # RFC 7591 §3.2.1: a public client is issued no client_secret.
+            info.pop("client_secret", None)
+            info.pop("client_secret_expires_at", None)
+        return info
+
     def generate_client_registration_info(self, client: Client, request) -> dict[str, Any]:
         info = dict(client.client_metadata)
+        info["client_id_issued_at"] = int(client.created_at)  # the provider's clock
         if client.is_public:
             info["client_secret"] = None
         return {k: v for k, v in info.items() if v is not None}
@@ -165,6 +178,18 @@ class EndSessionEndpoint(AuthlibEndSessionEndpoint):
 
     def get_server_jwks(self) -> dict[str, Any]:
         return keys.jwks()
+
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict:
+        # Authlib checks iat/nbf against the wall clock, so a hint issued after the control API
+        # moved the clock forward was "issued in the future"; check against our clock instead.
+        try:
+            jwks = KeySet.import_key_set(keys.jwks())
+            token = jwt.decode(id_token_hint, jwks, algorithms=["RS256"])
+            registry = _NonExpiringClaimsRegistry(now=int(clock.now()), nbf={"essential": False})
+            registry.validate(token.claims)
+        except JoseError as error:
+            raise InvalidRequestError(error.description) from error
+        return dict(token.claims)
 
     def end_session(self, end_session_request) -> None:
         session.clear()

@@ -11,7 +11,7 @@ from authlib.oauth2.base import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import keys, request_log
-from .authorization import explain, wire_safe
+from .authorization import explain
 from .discovery import metadata
 
 bp = Blueprint("protocol", __name__)
@@ -139,18 +139,8 @@ def _protected(scope: str) -> Response | None:
         protector.acquire_token(scope)
     except OAuth2Error as error:
         if error.error == "insufficient_scope":
-            # RFC 6750 §3.1: say which scope the resource needs.
-            error.description = wire_safe(f"this resource needs scope '{scope}' (RFC 6750 §3.1)")
-            status, body, headers = error()
-            headers.append(
-                (
-                    "WWW-Authenticate",
-                    f'Bearer realm="mock_provider", error="insufficient_scope", scope="{scope}"',
-                )
-            )
-            response = Response(jsonify(dict(body)).get_data(), status=status)
-            response.headers.update(dict(headers))
-            return response
-        return oauth_error(error)
+            error.description = f"this resource needs scope '{scope}' (RFC 6750 §3.1)"
+            error.scope = scope  # type: ignore[attr-defined]  # named in WWW-Authenticate
+        return _server().handle_error_response(None, error)
     request_log.check("scope", True, f"the token carries {scope}")
     return None

@@ -79,7 +79,8 @@ def authorize():
     except OAuth2Error as error:
         return _authorization_error(server, error)
 
-    if login_problem or (grant.prompt == "login" and not _just_signed_in()):
+    # Authlib sets prompt "login" only for OpenID requests; plain OAuth needs a user too.
+    if login_problem or user is None or (grant.prompt == "login" and not _just_signed_in()):
         return _page("login.html", 200, grant=grant, problem=login_problem, users=_personas())
 
     action = request.form.get("action")

@@ -8,9 +8,11 @@ in the JWKS, so tokens already issued still verify (OIDC Core §10.1.1).
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
+from flask import g
 from joserfc.jwk import RSAKey
 
 from . import clock, store
@@ -35,13 +37,19 @@ def _new_key() -> SigningKey:
 def ensure_key() -> None:
     """Create the first signing key if the database has none."""
     if not store.signing_keys():
-        store.add_signing_key(_new_key(), retire_others=False)
+        # Workers starting together each propose a key; the first stored proposal wins, so
+        # they all add the same row and the JWKS starts with one key.
+        proposal = json.dumps(_new_key().private_jwk)
+        chosen = json.loads(store.get_setting("first_signing_key", proposal))
+        row = SigningKey(kid=chosen["kid"], private_jwk=chosen, created_at=clock.now())
+        store.add_signing_key(row, retire_others=False)
 
 
 def rotate() -> str:
     """Make a fresh key the signing key; earlier keys stay published. Returns the new kid."""
     key = _new_key()
     store.add_signing_key(key, retire_others=True)
+    g.pop("signing_key", None)
     return key.kid
 
 
@@ -52,12 +60,14 @@ def _parse(row: SigningKey) -> RSAKey:
 
 
 def signing_key() -> RSAKey:
-    """The key that signs new tokens: the newest active one."""
-    rows = [row for row in store.signing_keys() if row.active]
-    if not rows:
-        ensure_key()
-        return signing_key()
-    return _parse(rows[-1])
+    """The key that signs new tokens: the newest active one, looked up once per request."""
+    if "signing_key" not in g:  # an ID token and an access token ask for it several times
+        rows = [row for row in store.signing_keys() if row.active]
+        if not rows:
+            ensure_key()
+            return signing_key()
+        g.signing_key = _parse(rows[-1])
+    return g.signing_key
 
 
 def jwks() -> dict[str, Any]:

@@ -299,6 +299,12 @@ class DeviceCode(Base, DeviceCredentialMixin):
     def get_auth_time(self) -> int | None:
         return self.auth_time
 
+    def get_acr(self) -> None:  # the OpenID extension reads these from the device code too
+        return None
+
+    def get_amr(self) -> None:
+        return None
+
     def is_expired(self) -> bool:
         return clock.now() >= self.expires_at
 

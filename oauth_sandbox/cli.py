@@ -86,11 +86,12 @@ def provider(host, port, config_file, auto_login, database, issuer) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     _announce(bound.app.extensions["mock_provider"].config, beyond_loopback, started)
     try:
-        bound.serve()
+        bound.serve()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
     except KeyboardInterrupt:
-        click.echo("\nmock_provider: stopped.")
+        pass  # Ctrl-C that arrives outside waitress's loop
     finally:
         bound.close()
+    click.echo("\nmock_provider: stopped.")
 
 
 def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> None:

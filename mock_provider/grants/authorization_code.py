@@ -66,6 +66,15 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             )
             return None
         request_log.check("authorization code", True, "issued to this client, unused, unexpired")
+        sent = self.request.payload.redirect_uri
+        if row.redirect_uri and sent != row.redirect_uri:
+            # Authlib rejects this next; the check says with which values.
+            request_log.check(
+                "redirect_uri identical to the authorization request",
+                False,
+                f"redirect_uri must be identical to the one in the authorization request: "
+                f"received {sent or '(none)'}, expected {row.redirect_uri} (RFC 6749 §4.1.3)",
+            )
         return row
 
     def validate_token_request(self) -> None:

@@ -16,11 +16,10 @@ class DeviceCodeGrant(AuthlibDeviceCodeGrant):
 
     def query_device_credential(self, device_code: str) -> DeviceCode | None:
         device = store.find_device_code(device_code)
-        request_log.check(
-            "device_code",
-            device is not None,
-            "issued by this provider" if device else "device_code was not issued by this provider",
-        )
+        if device is None:
+            # RFC 6749 §5.2: an unknown grant is invalid_grant, not a malformed request.
+            raise InvalidGrantError("device_code was not issued by this provider (RFC 8628 §3.4)")
+        request_log.check("device_code", True, "issued by this provider")
         return device
 
     def query_user_grant(self, user_code: str) -> tuple[User | None, bool] | None:

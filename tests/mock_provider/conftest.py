@@ -5,7 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -28,12 +32,24 @@ BOB_PASSWORD = "correct horse battery staple"
 SECRETS = {"web-app": WEB_APP_SECRET, "backend-service": BACKEND_SECRET}
 
 
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory) -> Path:
+    """A seeded database with its signing key, built once per session and copied per test:
+    generating the RSA key is about half of an app's start-up."""
+    path = tmp_path_factory.mktemp("seeded") / "provider.sqlite3"
+    app = create_app(ProviderConfig.load(database_url=f"sqlite:///{path}", clock_start=FIXED_START))
+    app.extensions["mock_provider"].engine.dispose()
+    return path
+
+
 @pytest.fixture
-def config(tmp_path) -> ProviderConfig:
+def config(tmp_path, seeded_database) -> ProviderConfig:
     """The seeded provider on a fresh database with a pinned clock."""
-    return ProviderConfig.load(
-        database_url=f"sqlite:///{tmp_path / 'provider.sqlite3'}", clock_start=FIXED_START
-    )
+    database = tmp_path / "provider.sqlite3"
+    with closing(sqlite3.connect(seeded_database)) as source:
+        with closing(sqlite3.connect(database)) as target:
+            source.backup(target)
+    return ProviderConfig.load(database_url=f"sqlite:///{database}", clock_start=FIXED_START)
 
 
 @pytest.fixture
@@ -58,6 +74,16 @@ def auto_client(auto_login_app) -> FlaskClient:
 def flows(auto_client) -> Flows:
     """Complete flows against the --auto-login provider (see `Flows`)."""
     return Flows(auto_client)
+
+
+@pytest.fixture
+def make_flows(config) -> Callable[..., Flows]:
+    """Flows against an --auto-login provider built from the seeded config with `changes`."""
+
+    def make(**changes: Any) -> Flows:
+        return Flows(create_app(config.replace(auto_login="alice", **changes)).test_client())
+
+    return make
 
 
 # Small readers of what a client observes

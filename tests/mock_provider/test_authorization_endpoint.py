@@ -1,0 +1,228 @@
+"""The authorization endpoint as a person and a client see it: sign-in, consent, redirects."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_provider.config import SCOPES
+
+from .conftest import (
+    BOB_PASSWORD,
+    ISSUER,
+    REDIRECT_URI,
+    Pkce,
+    advance_clock,
+    authorize_url,
+    button_names,
+    html,
+    redirect_params,
+    redirect_target,
+    sign_in,
+)
+
+SCOPE = "openid profile email photos.read"
+
+
+def _signed_in_and_consented(client, url: str) -> None:
+    sign_in(client, url, "alice")
+    assert client.post(url, data={"action": "allow"}).status_code == 302
+
+
+def test_login_page_offers_alice_and_bob(client):
+    response = client.get(authorize_url())
+
+    assert response.status_code == 200
+    assert html(response).h1.get_text() == "Sign in"
+    assert {"Sign in as alice", "Sign in as bob"} <= set(button_names(response))
+
+
+def test_consent_page_explains_each_requested_scope_in_plain_words(client):
+    url = authorize_url(scope=SCOPE)
+
+    response = sign_in(client, url, "alice")
+
+    page = html(response)
+    assert page.h1.get_text() == "Allow access?"
+    listed = {
+        item.code.get_text(): item.get_text().split(": ", 1)[1]
+        for item in page.select("ul.scopes li")
+    }
+    assert listed == {name: SCOPES[name] for name in SCOPE.split()}
+    assert {"Allow", "Deny"} <= set(button_names(response))
+
+
+def test_allow_redirects_with_code_state_and_iss(client):
+    url = authorize_url(scope=SCOPE)
+    sign_in(client, url, "alice")
+
+    response = client.post(url, data={"action": "allow"})
+
+    params = redirect_params(response)
+    assert redirect_target(response) == REDIRECT_URI
+    assert params["code"]
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER  # RFC 9207 §2
+
+
+def test_deny_redirects_with_access_denied_state_and_iss(client):
+    url = authorize_url(scope=SCOPE)
+    sign_in(client, url, "alice")
+
+    response = client.post(url, data={"action": "deny"})
+
+    params = redirect_params(response)
+    assert redirect_target(response) == REDIRECT_URI
+    assert params["error"] == "access_denied"
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER
+    assert "code" not in params
+
+
+def test_bob_is_refused_with_a_wrong_password(client):
+    response = sign_in(client, authorize_url(), "bob", "wrong password")
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    problem = html(response).select_one('[role="alert"]')
+    assert problem is not None
+    assert "do not match" in problem.get_text()
+    assert html(response).h1.get_text() == "Sign in"
+
+
+def test_bob_signs_in_with_the_right_password(client):
+    response = sign_in(client, authorize_url(), "bob", BOB_PASSWORD)
+
+    assert html(response).h1.get_text() == "Allow access?"
+    assert "Bob Brown" in html(response).get_text()
+
+
+def test_remembered_consent_skips_the_consent_page(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+
+    response = client.get(authorize_url(scope=SCOPE, state="second"))
+
+    params = redirect_params(response)
+    assert params["code"]
+    assert params["state"] == "second"
+
+
+def test_consent_is_asked_again_for_a_scope_not_yet_allowed(client):
+    _signed_in_and_consented(client, authorize_url(scope="openid"))
+
+    response = client.get(authorize_url(scope="openid email"))
+
+    assert response.status_code == 200
+    assert html(response).h1.get_text() == "Allow access?"
+
+
+def test_prompt_consent_shows_the_consent_page_despite_remembered_consent(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+
+    response = client.get(authorize_url(scope=SCOPE, prompt="consent"))
+
+    assert response.status_code == 200
+    assert html(response).h1.get_text() == "Allow access?"
+
+
+def test_prompt_login_asks_to_sign_in_again_then_proceeds(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+    url = authorize_url(scope=SCOPE, prompt="login")
+
+    login_page = client.get(url)
+    after_sign_in = sign_in(client, url, "alice")
+
+    assert login_page.status_code == 200
+    assert html(login_page).h1.get_text() == "Sign in"
+    assert redirect_params(after_sign_in)["code"]
+
+
+def test_prompt_none_without_a_session_redirects_with_login_required(client):
+    response = client.get(authorize_url(prompt="none"))
+
+    params = redirect_params(response)
+    assert redirect_target(response) == REDIRECT_URI
+    assert params["error"] == "login_required"
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER
+
+
+def test_prompt_none_with_a_session_but_no_consent_redirects_with_consent_required(client):
+    sign_in(client, authorize_url(scope=SCOPE), "alice")  # consent page shown, not answered
+
+    response = client.get(authorize_url(scope=SCOPE, prompt="none"))
+
+    params = redirect_params(response)
+    assert params["error"] == "consent_required"
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER
+
+
+def test_prompt_none_with_session_and_consent_returns_a_code(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+
+    response = client.get(authorize_url(scope=SCOPE, prompt="none"))
+
+    assert redirect_params(response)["code"]
+
+
+@pytest.mark.parametrize(
+    ("max_age", "asks_to_sign_in"), [("0", True), ("30", True), ("3600", False)]
+)
+def test_max_age_asks_to_sign_in_again_only_when_the_sign_in_is_older(
+    client, max_age, asks_to_sign_in
+):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+    advance_clock(client, 60)
+
+    response = client.get(authorize_url(scope=SCOPE, max_age=max_age))
+
+    if asks_to_sign_in:
+        assert response.status_code == 200
+        assert html(response).h1.get_text() == "Sign in"
+    else:
+        assert redirect_params(response)["code"]
+
+
+def test_max_age_is_satisfied_by_signing_in_again(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+    advance_clock(client, 60)
+    url = authorize_url(scope=SCOPE, max_age="0")
+
+    response = sign_in(client, url, "alice")
+
+    assert redirect_params(response)["code"]
+
+
+def test_login_hint_puts_the_hinted_persona_first(client):
+    response = client.get(authorize_url(login_hint="bob"))
+
+    personas = [name for name in button_names(response) if name.startswith("Sign in as")]
+    assert personas[0] == "Sign in as bob"
+
+
+def test_public_client_without_code_challenge_is_sent_back_with_invalid_request(client):
+    response = client.get(authorize_url("spa"))
+
+    params = redirect_params(response)
+    assert redirect_target(response) == REDIRECT_URI
+    assert params["error"] == "invalid_request"
+    assert "code_challenge" in params["error_description"]
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER
+
+
+def test_public_client_with_code_challenge_reaches_the_login_page(client):
+    response = client.get(authorize_url("spa", pkce=Pkce.new()))
+
+    assert response.status_code == 200
+    assert html(response).h1.get_text() == "Sign in"
+
+
+def test_unregistered_redirect_uri_is_shown_to_the_person_not_redirected(client):
+    response = client.get(authorize_url(redirect_uri="http://127.0.0.1:8000/callback/"))
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    page = html(response)
+    assert page.h1.get_text() == "Authorization request rejected"
+    assert "the path has a trailing slash" in page.select_one("ul.differences").get_text()

@@ -1,0 +1,172 @@
+"""The device authorization grant (RFC 8628) for tv-app, a public client."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from .conftest import ISSUER, advance_clock, button_names, decode_jwt, html
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _start(client, scope: str = "openid profile") -> dict:
+    response = client.post("/device_authorization", data={"client_id": "tv-app", "scope": scope})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _poll(client, device_code: str):
+    return client.post(
+        "/token",
+        data={"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": "tv-app"},
+    )
+
+
+def _decide(client, user_code: str, action: str):
+    """The person types the code, signs in as alice, and approves or denies."""
+    entered = client.post("/device", data={"user_code": user_code})
+    assert html(entered).h1.get_text() == "Sign in"
+    signed_in = client.post(
+        "/device", data={"action": "login", "username": "alice", "user_code": user_code}
+    )
+    assert html(signed_in).h1.get_text() == "Approve the device?"
+    assert html(signed_in).select_one(".user-code").get_text() == user_code
+    return client.post("/device", data={"action": action, "user_code": user_code})
+
+
+def test_device_authorization_returns_codes_and_where_to_enter_them(client):
+    body = _start(client)
+
+    assert body["device_code"]
+    assert body["user_code"]
+    assert body["verification_uri"] == f"{ISSUER}/device"
+    complete = urlsplit(body["verification_uri_complete"])
+    assert body["verification_uri_complete"].startswith(body["verification_uri"])
+    assert parse_qs(complete.query)["user_code"] == [body["user_code"]]
+    assert body["expires_in"] == 600
+    assert body["interval"] == 5
+
+
+def test_device_authorization_is_refused_to_a_client_without_the_device_grant(client):
+    response = client.post("/device_authorization", data={"client_id": "spa"})
+
+    assert response.status_code == 400
+    assert "device_code grant" in response.get_json()["error_description"]
+
+
+def test_polling_before_the_user_decides_is_authorization_pending(client):
+    body = _start(client)
+
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "authorization_pending"
+
+
+def test_polling_again_at_once_is_slow_down_and_the_interval_grows_by_five(client):
+    body = _start(client)
+    _poll(client, body["device_code"])
+
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "slow_down"
+    pending = client.get("/control/state").get_json()["pending_device_codes"]
+    assert [p["interval"] for p in pending] == [body["interval"] + 5]  # RFC 8628 §3.5
+
+
+def test_polling_after_waiting_the_interval_is_not_slowed_down(client):
+    body = _start(client)
+    _poll(client, body["device_code"])
+    advance_clock(client, body["interval"] + 1)
+
+    response = _poll(client, body["device_code"])
+
+    assert response.get_json()["error"] == "authorization_pending"
+
+
+def test_user_page_asks_for_the_code(client):
+    response = client.get("/device")
+
+    assert response.status_code == 200
+    assert html(response).find("label", attrs={"for": "user_code"}) is not None
+    assert "Continue" in button_names(response)
+
+
+def test_unknown_user_code_is_reported_on_the_page(client):
+    response = client.post("/device", data={"user_code": "ZZZZ-ZZZZ"})
+
+    assert response.status_code == 400
+    assert "unknown or has expired" in html(response).select_one('[role="alert"]').get_text()
+
+
+def test_approved_device_gets_tokens_on_its_next_poll(client):
+    body = _start(client)
+    _poll(client, body["device_code"])
+
+    done = _decide(client, body["user_code"], "approve")
+    advance_clock(client, body["interval"] + 1)
+    response = _poll(client, body["device_code"])
+
+    assert html(done).h1.get_text() == "Device approved"
+    tokens = response.get_json()
+    assert response.status_code == 200, tokens
+    assert tokens["access_token"]
+    assert tokens["refresh_token"]
+    _, claims = decode_jwt(client, tokens["id_token"])
+    assert claims["aud"] == "tv-app"
+    assert claims["iss"] == ISSUER
+    assert claims["sub"] == "248289761001"
+
+
+def test_denied_device_gets_access_denied(client):
+    body = _start(client)
+
+    _decide(client, body["user_code"], "deny")
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "access_denied"
+
+
+def test_expired_device_code_gets_expired_token(client):
+    body = _start(client)
+    advance_clock(client, body["expires_in"] + 1)
+
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "expired_token"
+
+
+def test_device_code_is_single_use(client):
+    body = _start(client)
+    _decide(client, body["user_code"], "approve")
+    assert _poll(client, body["device_code"]).status_code == 200
+    advance_clock(client, body["interval"] + 1)
+
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("action", ["approve", "deny"])
+def test_a_decided_code_cannot_be_decided_again(client, action):
+    body = _start(client)
+    _decide(client, body["user_code"], action)
+
+    response = client.post("/device", data={"user_code": body["user_code"]})
+
+    assert response.status_code == 400
+    alert = html(response).select_one('[role="alert"]').get_text()
+    assert "already been" in alert
+
+
+def test_device_code_from_another_provider_is_rejected(client):
+    response = _poll(client, "not-a-device-code")
+
+    assert response.status_code == 400
+    assert "not issued by this provider" in response.get_json()["error_description"]

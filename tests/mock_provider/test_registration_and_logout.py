@@ -1,0 +1,190 @@
+"""Dynamic client registration (RFC 7591) and RP-initiated logout (OIDC RP-Initiated Logout 1.0)."""
+
+from __future__ import annotations
+
+from .conftest import (
+    POST_LOGOUT_URI,
+    REDIRECT_URI,
+    Flows,
+    Pkce,
+    advance_clock,
+    authorize_url,
+    basic,
+    button_names,
+    html,
+    redirect_params,
+    sign_in,
+)
+
+CLIENT_CB = "https://client.test/cb"
+
+
+def _register(client, **metadata):
+    body = {"client_name": "Registered in a test", "redirect_uris": [CLIENT_CB], **metadata}
+    return client.post("/register", json=body)
+
+
+def _code_for(flows: Flows, client_id: str, pkce: Pkce | None = None) -> str:
+    params = redirect_params(
+        flows.authorize(client_id, scope="openid", pkce=pkce, redirect_uri=CLIENT_CB)
+    )
+    return params["code"]
+
+
+# Registration
+
+
+def test_registration_returns_a_client_id_and_secret(flows):
+    response = _register(flows.client, grant_types=["authorization_code"])
+
+    body = response.get_json()
+    assert response.status_code == 201
+    assert body["client_id"]
+    assert body["client_secret"]
+    assert body["redirect_uris"] == [CLIENT_CB]
+
+
+def test_registered_client_completes_a_flow(flows):
+    registered = _register(flows.client, scope="openid profile").get_json()
+    code = _code_for(flows, registered["client_id"])
+
+    response = flows.client.post(
+        "/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CLIENT_CB},
+        headers=basic(registered["client_id"], registered["client_secret"]),
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["id_token"]
+
+
+def test_public_registration_has_no_secret_and_uses_pkce(flows):
+    registered = _register(flows.client, token_endpoint_auth_method="none").get_json()
+    pkce = Pkce.new()
+    code = _code_for(flows, registered["client_id"], pkce)
+
+    response = flows.client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CLIENT_CB,
+            "client_id": registered["client_id"],
+            "code_verifier": pkce.verifier,
+        },
+    )
+
+    assert "client_secret" not in registered
+    assert registered["token_endpoint_auth_method"] == "none"
+    assert response.status_code == 200, response.get_json()
+
+
+def test_registration_without_redirect_uris_for_the_code_grant_is_rejected(flows):
+    response = flows.client.post(
+        "/register", json={"client_name": "No callback", "grant_types": ["authorization_code"]}
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+    assert "redirect_uris" in response.get_json()["error_description"]
+
+
+def test_registration_needs_a_json_body(flows):
+    response = flows.client.post("/register", data={"client_name": "form"})
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_client_metadata"
+
+
+# Logout
+
+
+def test_logout_with_id_token_hint_returns_to_the_registered_uri_with_state(flows):
+    id_token = flows.tokens()["id_token"]
+
+    response = flows.client.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": POST_LOGOUT_URI,
+            "state": "bye-1",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{POST_LOGOUT_URI}?state=bye-1"
+
+
+def test_logout_to_an_unregistered_uri_signs_out_without_redirecting(flows):
+    id_token = flows.tokens()["id_token"]
+
+    response = flows.client.get(
+        "/logout",
+        query_string={
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": "https://evil.test/",
+            "state": "bye-1",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    page = html(response)
+    assert page.h1.get_text() == "You are signed out"
+    assert "not a registered" in " ".join(page.get_text().split())
+
+
+def test_logout_without_id_token_hint_asks_for_confirmation(flows):
+    response = flows.client.get(
+        "/logout", query_string={"post_logout_redirect_uri": POST_LOGOUT_URI}
+    )
+
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert html(response).h1.get_text() == "Sign out?"
+    assert "Sign out" in button_names(response)
+
+
+def test_logout_with_an_id_token_hint_from_elsewhere_is_rejected(flows):
+    response = flows.client.get("/logout", query_string={"id_token_hint": "not.a.jwt"})
+
+    assert response.status_code == 400
+    assert html(response).h1.get_text() == "Logout request rejected"
+
+
+def test_after_logout_the_next_authorization_asks_to_sign_in(client):
+    url = authorize_url(scope="openid")
+    sign_in(client, url, "alice")
+    code = redirect_params(client.post(url, data={"action": "allow"}))["code"]
+    id_token = Flows(client).redeem(code).get_json()["id_token"]
+    assert client.get(authorize_url(scope="openid")).status_code == 302  # still signed in
+
+    client.get("/logout", query_string={"id_token_hint": id_token})
+    response = client.get(authorize_url(scope="openid"))
+
+    assert response.status_code == 200
+    assert html(response).h1.get_text() == "Sign in"
+
+
+def test_confirmed_logout_without_hint_signs_out(client):
+    url = authorize_url(scope="openid")
+    sign_in(client, url, "alice")
+    client.post(url, data={"action": "allow"})
+
+    client.post("/logout", data={"action": "logout"})
+    response = client.get(authorize_url(scope="openid", redirect_uri=REDIRECT_URI))
+
+    assert html(response).h1.get_text() == "Sign in"
+
+
+def test_logout_accepts_an_id_token_issued_after_the_clock_was_advanced(flows):
+    advance_clock(flows.client, 5 * 365 * 24 * 3600)
+    id_token = flows.tokens()["id_token"]
+
+    response = flows.client.get(
+        "/logout",
+        query_string={"id_token_hint": id_token, "post_logout_redirect_uri": POST_LOGOUT_URI},
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == POST_LOGOUT_URI
