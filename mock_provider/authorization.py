@@ -141,9 +141,11 @@ def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[st
 def explain(error: OAuth2Error) -> None:
     """Restate an error's description in plain words, safe for the wire (RFC 6749 §5.2)."""
     failure = request_log.last_failure()
-    if error.error in ("invalid_client", "invalid_grant") and failure:
-        if error.description in VAGUE or error.description.startswith("The client cannot auth"):
-            error.description = failure
+    vague = error.description in VAGUE or error.description.startswith(
+        ("The client cannot auth", "Redirect URI ")
+    )
+    if failure and vague:
+        error.description = failure
     elif error.description in PLAIN:
         error.description = PLAIN[error.description]
     elif error.error == "invalid_client":

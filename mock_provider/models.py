@@ -90,10 +90,14 @@ class Client(Base, ClientMixin):
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # RFC 9700 §4.1.3 and RFC 6749 §3.1.2.3: compare by exact string matching.
         matched = redirect_uri in self.redirect_uris
+        registered = ", ".join(self.redirect_uris) or "(none)"
         request_log.check(
             "redirect_uri exact match",
             matched,
-            f"registered {', '.join(self.redirect_uris) or '(none)'}; received {redirect_uri}",
+            f"registered {registered}; received {redirect_uri}"
+            if matched
+            else f"redirect_uri is not registered for client '{self.client_id}': "
+            f"registered {registered}; received {redirect_uri} (RFC 6749 §3.1.2.3)",
         )
         return matched
 

@@ -1,0 +1,178 @@
+"""`oauth-sandbox provider` as a learner runs it: a real process, its output, Ctrl-C.
+
+The console script is started as a subprocess, so these tests cover what a unit test cannot:
+the entry point, start-up time, the printed issuer and the exit on SIGINT.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+STARTUP_LIMIT = 1.5  # seconds from launch to an answering discovery endpoint
+ISSUER_LINE = re.compile(r"^mock_provider: issuer (http://127\.0\.0\.1:(\d+))$")
+
+
+def console_script() -> str:
+    """The installed `oauth-sandbox` command of the environment running the tests."""
+    beside_python = Path(sys.executable).with_name("oauth-sandbox")
+    found = str(beside_python) if beside_python.exists() else shutil.which("oauth-sandbox")
+    assert found, "the oauth-sandbox console script is not installed"
+    return found
+
+
+@dataclass
+class Process:
+    """A running command whose stdout and stderr are read line by line in the background."""
+
+    popen: subprocess.Popen
+    started: float
+    lines: queue.Queue = field(default_factory=queue.Queue)
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for stream, sink in ((self.popen.stdout, self.stdout), (self.popen.stderr, self.stderr)):
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+
+    def _pump(self, stream, sink: list[str]) -> None:
+        for line in stream:
+            sink.append(line.rstrip("\n"))
+            if sink is self.stdout:
+                self.lines.put(line.rstrip("\n"))
+
+    def wait_for_line(self, pattern: re.Pattern, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if match := pattern.match(line):
+                return match
+        pytest.fail(f"no line matching {pattern.pattern} within {timeout} s: {self.output()}")
+
+    def finish(self, timeout: float = 10) -> int:
+        code = self.popen.wait(timeout=timeout)
+        time.sleep(0.05)  # let the reader threads drain the pipes
+        return code
+
+    def output(self) -> str:
+        return "\n".join(["stdout:", *self.stdout, "stderr:", *self.stderr])
+
+
+def launch(*args: str) -> Process:
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    popen = subprocess.Popen(
+        [console_script(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    return Process(popen=popen, started=time.perf_counter())
+
+
+@pytest.fixture
+def provider_process(tmp_path) -> Iterator[Process]:
+    """`oauth-sandbox provider --port 0` on a fresh database; killed if a test leaves it up."""
+    process = launch("provider", "--port", "0", "--database", f"sqlite:///{tmp_path / 'p.db'}")
+    yield process
+    if process.popen.poll() is None:
+        process.popen.kill()
+        process.popen.wait(timeout=5)
+    for stream in (process.popen.stdout, process.popen.stderr):
+        stream.close()
+
+
+def wait_for_discovery(issuer: str, started: float) -> tuple[dict, float]:
+    """Poll discovery until it answers; return the document and the seconds since launch."""
+    deadline = started + 10
+    while time.perf_counter() < deadline:
+        try:
+            response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
+        except requests.ConnectionError:
+            time.sleep(0.01)
+            continue
+        if response.status_code == 200:
+            return response.json(), time.perf_counter() - started
+        time.sleep(0.01)
+    pytest.fail(f"discovery at {issuer} did not answer within 10 s")
+
+
+def test_provider_prints_its_issuer_and_answers_discovery_within_the_start_up_limit(
+    provider_process,
+):
+    match = provider_process.wait_for_line(ISSUER_LINE, timeout=10)
+    issuer, port = match.group(1), int(match.group(2))
+
+    document, elapsed = wait_for_discovery(issuer, provider_process.started)
+
+    assert port != 0
+    assert document["issuer"] == f"http://127.0.0.1:{port}"
+    assert document["token_endpoint"] == f"http://127.0.0.1:{port}/token"
+    assert elapsed < STARTUP_LIMIT, f"discovery answered {elapsed:.2f} s after launch"
+
+
+def test_provider_lists_seeded_clients_and_users_and_warns_on_stderr(provider_process):
+    provider_process.wait_for_line(re.compile(r"^ready in \d+ ms"), timeout=10)
+    provider_process.popen.send_signal(signal.SIGINT)
+    provider_process.finish()
+
+    stdout = "\n".join(provider_process.stdout)
+    for client_id in ("web-app", "spa", "tv-app", "backend-service"):
+        assert re.search(rf"^  {client_id} ", stdout, re.MULTILINE), client_id
+    assert "secret web-app-secret" in stdout
+    assert re.search(r"^  alice +Alice Adams \(one click, no password\)$", stdout, re.MULTILINE)
+    assert "password: correct horse battery staple" in stdout
+    stderr = "\n".join(provider_process.stderr)
+    assert "WARNING: development signing keys in use" in stderr
+    assert "WARNING" not in stdout
+
+
+def test_sigint_stops_the_provider_cleanly(provider_process):
+    issuer = provider_process.wait_for_line(ISSUER_LINE, timeout=10).group(1)
+    wait_for_discovery(issuer, provider_process.started)
+
+    provider_process.popen.send_signal(signal.SIGINT)
+    code = provider_process.finish()
+
+    assert code == 0, provider_process.output()
+    assert provider_process.stdout[-1] == "mock_provider: stopped."
+    assert "Traceback" not in provider_process.output()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
+
+
+def test_bad_config_file_exits_non_zero_naming_file_key_and_expectation(tmp_path):
+    config = tmp_path / "classroom.toml"
+    config.write_text('[clients.demo]\nredirect_uris = ["https://client.test/cb"]\nscope = 7\n')
+
+    process = launch(
+        "provider", "--port", "0", "--config", str(config),
+        "--database", f"sqlite:///{tmp_path / 'p.db'}",
+    )  # fmt: skip
+    code = process.finish()
+    for stream in (process.popen.stdout, process.popen.stderr):
+        stream.close()
+
+    assert code != 0
+    stderr = "\n".join(process.stderr)
+    assert str(config) in stderr
+    assert "[clients.demo] scope" in stderr
+    assert "expected a space-separated string of scopes, got 7" in stderr
+    assert "Traceback" not in process.output()
+    assert not any(line.startswith("mock_provider: issuer") for line in process.stdout)
