@@ -9,6 +9,7 @@ from authlib.integrations.requests_client import OAuth2Session
 pytest_plugins = ["pytester"]
 
 
+# --8<-- [start:declared_client]
 @pytest.mark.oauth_provider(
     clients={
         "my-app": {
@@ -36,6 +37,9 @@ def test_declared_client_completes_a_login_as_the_declared_user(oauth_provider):
 
     assert token["scope"] == "openid email"
     assert claims == {"sub": "248289761002", "email": "bob@example.org", "email_verified": False}
+
+
+# --8<-- [end:declared_client]
 
 
 def test_fixture_defaults_to_the_seeded_clients_on_a_free_port(oauth_provider):
