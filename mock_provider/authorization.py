@@ -212,22 +212,20 @@ def save_token(token: dict[str, Any], request) -> None:
     now = clock.now()
     parent: Token | None = request.refresh_token
     source = request.authorization_code  # an authorization code or a device code
-    if parent is not None:
-        grant_id = parent.grant_id
-    elif source is not None and getattr(source, "grant_id", None):
-        grant_id = source.grant_id
-    else:
-        grant_id = store.add_grant(
+    # A refreshed token continues its parent's grant; a code's tokens continue the code's.
+    grant = parent.grant if parent is not None else getattr(source, "grant", None)
+    if grant is None:
+        grant = store.new_grant(
             request.payload.grant_type,
             request.client.client_id,
             request.user.username if request.user else None,
             token.get("scope", ""),
             current_issuer(),
-        ).id
+        )
     refresh = token.get("refresh_token")
     store.add(
         Token(
-            grant_id=grant_id,
+            grant=grant,
             parent_id=parent.id if parent else None,
             client_id=request.client.client_id,
             username=request.user.username if request.user else None,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, delete, event, select, update
+from sqlalchemy import create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -138,12 +138,12 @@ def _commit_tolerating_races(session: Session) -> None:
 def get_setting(name: str, default: str) -> str:
     """Read a shared setting, storing `default` the first time (first writer wins)."""
     session = db()
-    row = session.get(Setting, name)
-    if row is None:
+    value = session.execute(select(Setting.value).where(Setting.name == name)).scalar()
+    if value is None:
         session.add(Setting(name=name, value=default))
         _commit_tolerating_races(session)
-        row = session.get(Setting, name)
-    return row.value if row else default
+        value = session.execute(select(Setting.value).where(Setting.name == name)).scalar()
+    return default if value is None else value
 
 
 def set_setting(name: str, value: str) -> None:
@@ -181,11 +181,14 @@ def list_clients() -> list[Client]:
 # Grants, codes and tokens
 
 
-def add_grant(
+def new_grant(
     grant_type: str, client_id: str, username: str | None, scope: str, issuer: str
 ) -> Grant:
-    """Start a lineage: the codes and tokens of this authorization will point at it."""
-    grant = Grant(
+    """Start a lineage: the codes and tokens of this authorization will point at it.
+
+    The grant is saved together with the first code or token that refers to it.
+    """
+    return Grant(
         grant_type=grant_type,
         client_id=client_id,
         username=username,
@@ -193,9 +196,6 @@ def add_grant(
         issuer=issuer,
         created_at=clock.now(),
     )
-    db().add(grant)
-    db().flush()
-    return grant
 
 
 def add(row: Any) -> None:
@@ -209,37 +209,40 @@ def find_code(code: str, client_id: str) -> AuthorizationCode | None:
     return row if row is not None and row.client_id == client_id else None
 
 
+def _claim(statement: Any) -> bool:
+    """Run a conditional UPDATE; True for exactly one caller, however many race.
+
+    It is committed together with the tokens it yields (`add`). Until then the row stays locked,
+    so a racing UPDATE waits for that commit and then matches nothing.
+    """
+    return db().execute(statement).rowcount == 1
+
+
 def claim_code(code: AuthorizationCode) -> bool:
-    """Mark a code redeemed; True for exactly one caller, however many race (RFC 6749 §4.1.2)."""
-    result = db().execute(
+    """Mark a code redeemed (RFC 6749 §4.1.2: a code is single use)."""
+    return _claim(
         update(AuthorizationCode)
         .where(AuthorizationCode.code == code.code, AuthorizationCode.redeemed_at.is_(None))
         .values(redeemed_at=clock.now())
     )
-    db().commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def claim_refresh_token(token: Token) -> bool:
-    """Mark a refresh token rotated; True for exactly one caller (RFC 9700 §4.14.2)."""
-    result = db().execute(
+    """Mark a refresh token rotated (RFC 9700 §4.14.2: each is exchanged once)."""
+    return _claim(
         update(Token)
         .where(Token.id == token.id, Token.rotated_at.is_(None), Token.revoked_at.is_(None))
         .values(rotated_at=clock.now())
     )
-    db().commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def claim_device_code(device: DeviceCode) -> bool:
-    """Mark an approved device code redeemed; True for exactly one poller."""
-    result = db().execute(
+    """Mark an approved device code redeemed (RFC 8628 §3.5: tokens are issued once)."""
+    return _claim(
         update(DeviceCode)
         .where(DeviceCode.device_code == device.device_code, DeviceCode.redeemed_at.is_(None))
         .values(redeemed_at=clock.now())
     )
-    db().commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def revoke_grant(grant_id: int, reason: str) -> None:
@@ -296,12 +299,13 @@ def remember_consent(username: str, client_id: str, scope: str) -> None:
 # The request log
 
 
-def append_log(entry: LogEntry) -> None:
+def append_log(**entry: Any) -> None:
+    """Add one request-log entry; a plain INSERT, since it happens on every request."""
     session = db()
-    session.add(entry)
-    session.flush()
-    if entry.id % 100 == 0:  # trim now and then, not on every request
-        session.execute(delete(LogEntry).where(LogEntry.id <= entry.id - LOG_KEPT))
+    result = session.execute(insert(LogEntry.__table__), entry)
+    entry_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    if entry_id % 100 == 0:  # trim now and then, not on every request
+        session.execute(delete(LogEntry).where(LogEntry.id <= entry_id - LOG_KEPT))
     session.commit()
 
 

@@ -20,7 +20,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request) -> None:
         now = clock.now()
-        grant = store.add_grant(
+        grant = store.new_grant(
             "authorization_code",
             request.client.client_id,
             request.user.username,
@@ -30,7 +30,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         store.add(
             AuthorizationCode(
                 code=code,
-                grant_id=grant.id,
+                grant=grant,
                 client_id=request.client.client_id,
                 username=request.user.username,
                 redirect_uri=request.payload.redirect_uri,
