@@ -42,6 +42,15 @@ def _form_required() -> Response | None:
     )
 
 
+def _endpoint(name: str) -> Response:
+    """Answer with one of Authlib's endpoints. Some (registration, device authorization) let
+    their errors escape instead of rendering them, so those are rendered here."""
+    try:
+        return _server().create_endpoint_response(name)
+    except OAuth2Error as error:
+        return oauth_error(error)
+
+
 def oauth_error(error: OAuth2Error) -> Response:
     """Render an OAuth error as RFC 6749 §5.2 JSON, explained."""
     explain(error)
@@ -75,24 +84,24 @@ def token():
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo():
     """OIDC Core §5.3: the claims about the signed-in user that the token's scopes allow."""
-    return _server().create_endpoint_response("userinfo")
+    return _endpoint("userinfo")
 
 
 @bp.post("/revoke")
 def revoke():
     """RFC 7009 §2: the client says it no longer needs a token."""
-    return _form_required() or _server().create_endpoint_response("revocation")
+    return _form_required() or _endpoint("revocation")
 
 
 @bp.post("/introspect")
 def introspect():
     """RFC 7662 §2: is this token active, and what does it allow?"""
-    return _form_required() or _server().create_endpoint_response("introspection")
+    return _form_required() or _endpoint("introspection")
 
 
 @bp.post("/register")
 def register():
-    """RFC 7591 §3: dynamic client registration, open (the provider is a sandbox)."""
+    """RFC 7591 §3: dynamic client registration, open on loopback."""
     if not request.is_json or not isinstance(request.get_json(silent=True), dict):
         return oauth_error(
             OAuth2Error(
@@ -101,21 +110,13 @@ def register():
                 status_code=400,
             )
         )
-    try:
-        return _server().create_endpoint_response("client_registration")
-    except OAuth2Error as error:
-        return oauth_error(error)
+    return _endpoint("client_registration")
 
 
 @bp.post("/device_authorization")
 def device_authorization():
     """RFC 8628 §3.1: a device without a browser asks for a user code."""
-    if response := _form_required():
-        return response
-    try:
-        return _server().create_endpoint_response("device_authorization")
-    except OAuth2Error as error:
-        return oauth_error(error)
+    return _form_required() or _endpoint("device_authorization")
 
 
 @bp.get("/api/photos")
