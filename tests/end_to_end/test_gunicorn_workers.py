@@ -193,7 +193,7 @@ def test_every_worker_publishes_the_same_single_signing_key(gunicorn):
     assert len(everything[0]["keys"]) == 1  # workers starting together agreed on one key
 
 
-def test_registered_client_and_signing_key_survive_a_restart(tmp_path):
+def test_registered_client_signing_key_grant_and_clock_survive_a_restart(tmp_path):
     config = ProviderConfig.load(
         database_url=f"sqlite:///{tmp_path / 'provider.sqlite3'}", auto_login="alice"
     )
@@ -218,6 +218,7 @@ def test_registered_client_and_signing_key_survive_a_restart(tmp_path):
             key["kid"] for key in requests.get(f"{first.issuer}/jwks", timeout=10).json()["keys"]
         ]
         tokens_before = _sign_in(first.issuer, client)
+        requests.post(f"{first.issuer}/control/clock/advance", data={"seconds": 60}, timeout=10)
     finally:
         first.stop()
 
@@ -233,9 +234,11 @@ def test_registered_client_and_signing_key_survive_a_restart(tmp_path):
             headers={"Authorization": f"Bearer {tokens_before['access_token']}"},
             timeout=10,
         )
+        clock = requests.get(f"{second.issuer}/control/clock", timeout=10).json()
     finally:
         second.stop()
 
+    assert clock["offset_seconds"] == 60
     assert kids_after == kids_before
     assert jws.extract_compact(tokens_after["id_token"].encode()).protected["kid"] in kids_before
     assert still_valid.status_code == 200
