@@ -117,11 +117,17 @@ class Client(Base, ClientMixin):
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.is_public:
             allowed = method == "none"
-            why = "a public client has no secret, so it authenticates with 'none'"
+            why = (
+                "a public client sends only its client_id"
+                if allowed
+                else f"client '{self.client_id}' is public: it has no secret to send"
+            )
         else:
             allowed = method in ("client_secret_basic", "client_secret_post")
             why = (
-                f"client '{self.client_id}' is confidential: it must send its client_secret "
+                f"the client authenticated with {method}"
+                if allowed
+                else f"client '{self.client_id}' is confidential: it must send its client_secret "
                 "in HTTP Basic or in the client_secret form field (RFC 6749 §2.3.1)"
             )
         request_log.check(f"client authentication ({method})", allowed, why)
