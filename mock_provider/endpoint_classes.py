@@ -11,6 +11,7 @@ import hmac
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as AuthlibRevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospectionEndpoint
@@ -93,7 +94,13 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
         if required is None:
             return True
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(sent.encode(), required.encode())
+        if not hmac.compare_digest(sent.encode(), required.encode()):
+            raise InvalidTokenError(
+                "registration beyond loopback needs the instructor token printed at start-up, "
+                "sent as 'Authorization: Bearer <token>' (RFC 7591 §3)",
+                realm="mock_provider",
+            )
+        return True
 
     def get_server_metadata(self) -> dict[str, Any]:
         from .discovery import metadata

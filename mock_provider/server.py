@@ -6,6 +6,7 @@ when the operating system chose it (port 0).
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -57,15 +58,22 @@ def bind(
         asyncore_loop_timeout=poll_seconds,
     )
     bound_port = server.effective_port  # type: ignore[union-attr]
-    shown_host = f"[{host}]" if ":" in host else host
     issuer = (
         config.issuer
         if config.issuer != ProviderConfig.issuer
-        else f"http://{shown_host}:{bound_port}"
+        else f"http://{_reachable_name(host)}:{bound_port}"
     )
     app = create_app(config.replace(issuer=issuer))
     server.application = app  # type: ignore[union-attr]
     return BoundProvider(app=app, server=server, issuer=issuer)
+
+
+def _reachable_name(host: str) -> str:
+    """The host part of the default issuer: the bound address, or this machine's name when
+    bound to every address (0.0.0.0 is no place a browser can be sent to)."""
+    if host in ("0.0.0.0", "::", ""):
+        return socket.gethostname()
+    return f"[{host}]" if ":" in host else host
 
 
 class RunningProvider:

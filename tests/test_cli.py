@@ -176,3 +176,39 @@ def test_bad_config_file_exits_non_zero_naming_file_key_and_expectation(tmp_path
     assert "expected a space-separated string of scopes, got 7" in stderr
     assert "Traceback" not in process.output()
     assert not any(line.startswith("mock_provider: issuer") for line in process.stdout)
+
+
+def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instructor_token(
+    tmp_path,
+):
+    process = launch(
+        "provider", "--host", "0.0.0.0", "--port", "0",
+        "--database", f"sqlite:///{tmp_path / 'p.db'}",
+    )  # fmt: skip
+    try:
+        token = process.wait_for_line(re.compile(r"^  instructor token +(\S+)$"), 10).group(1)
+        process.wait_for_line(re.compile(r"^ready in"), timeout=10)
+        port = re.search(r"issuer http://[^:]+:(\d+)", "\n".join(process.stdout)).group(1)
+        root = f"http://127.0.0.1:{port}"  # the tests reach it on loopback all the same
+        wait_for_discovery(root, process.started)
+        bearer = {"Authorization": f"Bearer {token}"}
+        metadata = {"redirect_uris": ["https://client.test/cb"], "client_name": "Passer-by"}
+
+        anonymous = requests.get(f"{root}/control/clock", timeout=5)
+        instructor = requests.get(f"{root}/control/clock", headers=bearer, timeout=5)
+        passer_by = requests.post(f"{root}/register", json=metadata, timeout=5)
+        registered = requests.post(f"{root}/register", json=metadata, headers=bearer, timeout=5)
+    finally:
+        process.popen.send_signal(signal.SIGINT)
+        process.finish()
+        for stream in (process.popen.stdout, process.popen.stderr):
+            stream.close()
+
+    assert "listening beyond loopback" in "\n".join(process.stderr)
+    assert anonymous.status_code == 401
+    assert "instructor token" in anonymous.json()["error_description"]
+    assert instructor.status_code == 200
+    assert passer_by.status_code == 401
+    assert passer_by.json()["error"] == "invalid_token"
+    assert "instructor token" in passer_by.json()["error_description"]
+    assert registered.status_code == 201
