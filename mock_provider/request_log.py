@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, has_request_context, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 MASKED_PARAMS = {"client_secret", "password", "code_verifier"}
 RESPONSE_KEPT = 4000  # characters of each response body kept in the log
@@ -39,7 +41,7 @@ def last_failure() -> str | None:
 def request_params() -> dict[str, Any]:
     """The request's query and form parameters, with secrets masked."""
     params: dict[str, Any] = {}
-    for source in (request.args, request.form):
+    for source in (request.args, _form()):
         for key in source:
             values = source.getlist(key)
             masked = ["********" if key in MASKED_PARAMS else v[:500] for v in values]
@@ -51,12 +53,19 @@ def request_params() -> dict[str, Any]:
     return params
 
 
+def _form() -> MultiDict:
+    try:
+        return request.form
+    except HTTPException:  # too large or malformed: the response already said so
+        return MultiDict({"(body)": "not read"})
+
+
 def client_id_of_request() -> str | None:
     """Which client the request came from, if it says (for filtering the log)."""
-    client_id = request.values.get("client_id")
+    client_id = request.args.get("client_id") or _form().get("client_id")
     if not client_id and request.authorization and request.authorization.type == "basic":
         client_id = request.authorization.username
-    return client_id or g.get("client_id")
+    return client_id or None
 
 
 def response_text(response: Response) -> str:
