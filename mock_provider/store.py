@@ -36,6 +36,7 @@ from .models import (
 )
 
 LOG_KEPT = 2000  # newest request-log entries kept; older ones rotate out
+POOL_SIZE = 12  # waitress serves with 8 threads
 
 
 def make_engine(database_url: str | None) -> Engine:
@@ -47,6 +48,9 @@ def make_engine(database_url: str | None) -> Engine:
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
+        # One pooled connection per server thread and a few more: connections opened beyond
+        # the pool are closed after each use, and reopening costs more than the query.
+        pool_size=POOL_SIZE,
     )
     if is_sqlite:
         event.listen(engine, "connect", _tune_sqlite)
