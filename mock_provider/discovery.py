@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import GRANT_TYPES, SCOPES, USER_CLAIMS
-from .issuers import current_issuer
+from .issuers import base_issuer, current_issuer
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -51,6 +51,8 @@ def metadata() -> dict[str, Any]:
         ],
         "prompt_values_supported": ["none", "login", "consent"],
         "authorization_response_iss_parameter_supported": True,
+        # An extension (RFC 8414 §2 allows more members): where the teaching seams are.
+        "mock_provider_control_endpoint": f"{base_issuer()}/control",
         "request_parameter_supported": False,
         "claims_parameter_supported": False,
     }

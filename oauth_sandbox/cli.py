@@ -1,7 +1,9 @@
 """The `oauth-sandbox` command.
 
-`oauth-sandbox provider` serves the mock provider with waitress, prints what a learner needs
-(the issuer, the seeded clients and users, the useful URLs) and stops cleanly on Ctrl-C.
+`oauth-sandbox` (or `oauth-sandbox run`) starts both apps; `oauth-sandbox provider` serves only the
+mock provider and `oauth-sandbox sandbox --issuer URL` only the client app. Each is served by
+waitress, prints what a learner needs, and stops cleanly on Ctrl-C. This module is the one place
+that knows both apps; they still talk to each other over HTTP only.
 """
 
 from __future__ import annotations
@@ -9,14 +11,19 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import threading
 import time
+import webbrowser
 from pathlib import Path
 
 import click
+from waitress.server import create_server
 
 from mock_provider import is_loopback, keys
 from mock_provider.config import ConfigError, ProviderConfig
-from mock_provider.server import bind
+from mock_provider.server import BoundProvider, bind
+from sandbox import SandboxConfig
+from sandbox import create_app as create_sandbox_app
 
 
 def default_database_url() -> str:
@@ -27,10 +34,16 @@ def default_database_url() -> str:
     return f"sqlite:///{folder / 'provider.sqlite3'}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="oauth-sandbox")
-def main() -> None:
-    """An offline OAuth 2.0 / OpenID Connect teaching sandbox and mock provider."""
+@click.pass_context
+def main(context: click.Context) -> None:
+    """An offline OAuth 2.0 / OpenID Connect teaching sandbox and mock provider.
+
+    With no command, starts both apps (the same as `oauth-sandbox run`).
+    """
+    if context.invoked_subcommand is None:
+        context.invoke(run)
 
 
 @main.command()
@@ -66,6 +79,18 @@ def main() -> None:
 def provider(host, port, config_file, auto_login, database, issuer) -> None:
     """Serve the mock OAuth 2.0 / OpenID Connect provider."""
     started = time.perf_counter()
+    bound = _bind_provider(host, port, config_file, auto_login, database, issuer)
+    _announce(bound.app.extensions["mock_provider"].config, not is_loopback(host), started)
+    try:
+        bound.serve()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
+    except KeyboardInterrupt:
+        pass  # Ctrl-C that arrives outside waitress's loop
+    finally:
+        bound.close()
+    click.echo("\nmock_provider: stopped.")
+
+
+def _bind_provider(host, port, config_file, auto_login, database, issuer) -> BoundProvider:
     beyond_loopback = not is_loopback(host)
     try:
         config = ProviderConfig.load(
@@ -81,17 +106,99 @@ def provider(host, port, config_file, auto_login, database, issuer) -> None:
         # Authlib refuses plain http beyond loopback unless told otherwise (RFC 6749 §10.9).
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     try:
-        bound = bind(config, host, port)
+        return bind(config, host, port)
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    _announce(bound.app.extensions["mock_provider"].config, beyond_loopback, started)
+
+
+@main.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to bind (0 picks a free one).",
+)
+@click.option(
+    "--issuer",
+    default="http://127.0.0.1:9000",
+    show_default=True,
+    metavar="URL",
+    help="The provider to learn from; every endpoint comes from its discovery.",
+)
+@click.option("--client-id", metavar="ID", help="Use this client instead of registering one.")
+@click.option("--client-secret", metavar="SECRET", help="The secret of --client-id, if any.")
+def sandbox_command(host, port, issuer, client_id, client_secret) -> None:
+    """Serve only the client app, against any issuer."""
+    started = time.perf_counter()
+    server, base_url = _bind_sandbox(host, port, issuer.rstrip("/"), client_id, client_secret)
+    click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
+    click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
+    _serve_until_interrupted(server)
+    click.echo("\nsandbox: stopped.")
+
+
+@main.command()
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="The sandbox's port.",
+)
+@click.option(
+    "--provider-port",
+    default=9000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="The mock provider's port.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the sandbox in a browser.")
+def run(port: int = 8000, provider_port: int = 9000, open_browser: bool = False) -> None:
+    """Start the mock provider and the sandbox together, on loopback."""
+    started = time.perf_counter()
+    provider_bound = _bind_provider("127.0.0.1", provider_port, None, None, None, None)
+    issuer = provider_bound.issuer
+    server, base_url = _bind_sandbox("127.0.0.1", port, issuer, None, None)
+    threading.Thread(target=provider_bound.serve, name="mock_provider", daemon=True).start()
+    _announce(provider_bound.app.extensions["mock_provider"].config, False, started)
+    click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
+    if open_browser:
+        webbrowser.open(base_url)
     try:
-        bound.serve()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
-    except KeyboardInterrupt:
-        pass  # Ctrl-C that arrives outside waitress's loop
+        _serve_until_interrupted(server)
     finally:
-        bound.close()
-    click.echo("\nmock_provider: stopped.")
+        provider_bound.close()
+    click.echo("\noauth-sandbox: stopped.")
+
+
+def _bind_sandbox(host, port, issuer, client_id, client_secret):
+    """Bind the sandbox's socket, then create the app knowing its real base URL."""
+    try:
+        server = create_server(_not_ready, host=host, port=port, threads=8, ident="sandbox")
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    base_url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    config = SandboxConfig(
+        issuer=issuer, base_url=base_url, client_id=client_id, client_secret=client_secret
+    )
+    server.application = create_sandbox_app(config)  # type: ignore[union-attr]
+    return server, base_url
+
+
+def _not_ready(environ, start_response):
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def _serve_until_interrupted(server) -> None:
+    try:
+        server.run()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> None:

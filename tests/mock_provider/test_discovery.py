@@ -47,7 +47,7 @@ def test_every_listed_endpoint_answers(client):
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
-def test_scenario_issuer_lists_only_urls_under_its_own_path(client, scenario_id):
+def test_scenario_issuer_lists_only_protocol_urls_under_its_own_path(client, scenario_id):
     issuer = f"{ISSUER}/scenarios/{scenario_id}"
     response = client.get(f"/scenarios/{scenario_id}/.well-known/openid-configuration")
 
@@ -55,8 +55,10 @@ def test_scenario_issuer_lists_only_urls_under_its_own_path(client, scenario_id)
     assert response.status_code == 200
     assert document["issuer"] == issuer
     for key, url in _urls(document).items():
-        if key != "issuer":
+        if key not in ("issuer", "mock_provider_control_endpoint"):
             assert url.startswith(issuer + "/"), f"{key} is {url}"
+    # The control API is the provider's, not the scenario's: one per provider, at its root.
+    assert document["mock_provider_control_endpoint"] == f"{ISSUER}/control"
 
 
 @pytest.mark.parametrize("path", WELL_KNOWN)

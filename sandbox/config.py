@@ -1,0 +1,40 @@
+"""The sandbox's configuration: which issuer to learn from, and where the sandbox itself lives.
+
+The sandbox knows nothing about the provider but its issuer URL. Every endpoint comes from
+discovery, and client credentials come from dynamic registration (RFC 7591) unless given here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Everything the sandbox needs to start. Tests build one; the CLI reads flags into one."""
+
+    issuer: str = "http://127.0.0.1:9000"
+    #: The sandbox's own base URL; the redirect_uri is `{base_url}/callback`.
+    base_url: str = "http://127.0.0.1:8000"
+    #: Credentials to use instead of dynamic registration (both None: register).
+    client_id: str | None = None
+    client_secret: str | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    #: Where the docs site is, for "read more" links (the built site, or the hosted one).
+    docs_url: str = ""
+    #: Runs kept per learner; the oldest go first.
+    runs_per_learner: int = 20
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.base_url}/callback"
+
+    @classmethod
+    def from_env(cls) -> SandboxConfig:
+        """Read `SANDBOX_ISSUER` and `SANDBOX_BASE_URL` (for `python -m sandbox`)."""
+        return cls(
+            issuer=os.environ.get("SANDBOX_ISSUER", cls.issuer).rstrip("/"),
+            base_url=os.environ.get("SANDBOX_BASE_URL", cls.base_url).rstrip("/"),
+        )

@@ -1,0 +1,61 @@
+"""Learning the provider from its discovery document (OIDC Discovery 1.0 §4, RFC 8414 §3).
+
+The sandbox is told only an issuer. Everything else (endpoints, supported features, and, for the
+mock provider, where its control API is) comes from this document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .recorder import Run
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+
+
+class DiscoveryError(Exception):
+    """The issuer did not give a usable discovery document; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """The parts of the discovery document the sandbox uses."""
+
+    document: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return self.document.get(name)
+
+    @property
+    def control_api(self) -> str | None:
+        """The mock provider's control API (an extension field; other providers have none)."""
+        return self.document.get("mock_provider_control_endpoint")
+
+
+def discover(issuer: str, run: Run) -> ProviderMetadata:
+    """Fetch and check the issuer's metadata, recording the exchange in the run."""
+    session = requests.Session()
+    session.hooks["response"].append(run.response_hook("discovery_request"))
+    try:
+        response = session.get(issuer + WELL_KNOWN, timeout=10)
+    except requests.RequestException as error:
+        raise DiscoveryError(
+            f"Could not reach {issuer}{WELL_KNOWN} ({type(error).__name__}). Is the provider "
+            "running? Start both apps with `oauth-sandbox`, or point the sandbox at a running "
+            "issuer with `oauth-sandbox sandbox --issuer URL`."
+        ) from None
+    document = response.json() if response.ok else None
+    if not isinstance(document, dict):
+        raise DiscoveryError(
+            f"{issuer}{WELL_KNOWN} answered {response.status_code} without a JSON document."
+        )
+    # OIDC Discovery §4.3: the issuer in the document MUST be identical to the one asked.
+    if document.get("issuer") != issuer:
+        raise DiscoveryError(
+            f"The discovery document names issuer {document.get('issuer')!r}, not {issuer!r}; "
+            "a client must stop here (OIDC Discovery 1.0 §4.3)."
+        )
+    return ProviderMetadata(document)

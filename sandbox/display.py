@@ -1,0 +1,130 @@
+"""How exchanges are shown: the raw HTTP text, each parameter with its annotation, decoded JWTs.
+
+Pure functions, registered as template globals, so the templates stay declarative.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+from . import annotations, id_tokens
+from .recorder import Exchange
+
+JWT_PARAMETERS = ("id_token", "access_token", "id_token_hint")
+SECRET_PARAMETERS = ("client_secret",)
+
+
+def from_prepared(prepared: requests.PreparedRequest, step: str) -> Exchange:
+    """A request that has not been sent yet, shaped like an exchange (status 0)."""
+    body = prepared.body.decode() if isinstance(prepared.body, bytes) else prepared.body or ""
+    return Exchange(
+        step=step,
+        channel="back",
+        method=prepared.method or "GET",
+        url=prepared.url or "",
+        request_headers=dict(prepared.headers),
+        request_body=body,
+        status=0,
+        response_headers={},
+        response_body="",
+    )
+
+
+def raw_request(exchange: Exchange) -> str:
+    """The request as HTTP/1.1 text, copyable."""
+    parts = urlsplit(exchange.url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{exchange.method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines += [f"{name}: {value}" for name, value in exchange.request_headers.items()]
+    return "\n".join(lines) + ("\n\n" + exchange.request_body if exchange.request_body else "")
+
+
+def raw_response(exchange: Exchange) -> str:
+    """The response as HTTP/1.1 text, with a JSON body pretty-printed."""
+    lines = [f"HTTP/1.1 {exchange.status}"]
+    lines += [f"{name}: {value}" for name, value in exchange.response_headers.items()]
+    body = exchange.response_json
+    text = json.dumps(body, indent=2) if body is not None else exchange.response_body
+    return "\n".join(lines) + ("\n\n" + text if text else "")
+
+
+def url_params(url: str) -> list[tuple[str, str, Any]]:
+    """The query parameters of a URL, each with its annotation."""
+    return [
+        (name, value, annotations.parameter(name)) for name, value in parse_qsl(urlsplit(url).query)
+    ]
+
+
+def request_params(exchange: Exchange) -> list[tuple[str, str, Any]]:
+    """Query and form parameters of the request, each with its annotation."""
+    pairs = parse_qsl(urlsplit(exchange.url).query)
+    content_type = exchange.request_headers.get("Content-Type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        pairs += parse_qsl(exchange.request_body)
+    elif content_type.startswith("application/json"):
+        pairs += list(_json_object(exchange.request_body).items())
+    return [(name, value, annotations.parameter(name)) for name, value in pairs]
+
+
+def response_params(exchange: Exchange) -> list[tuple[str, Any, Any]]:
+    """Members of a JSON response, each with its annotation (a claim's, for userinfo)."""
+    body = exchange.response_json
+    if not isinstance(body, dict):
+        return []
+    lookup = annotations.claim if exchange.step == "userinfo_request" else annotations.parameter
+    return [
+        (name, value, lookup(name) or annotations.parameter(name)) for name, value in body.items()
+    ]
+
+
+def jwt(token: str) -> dict[str, Any] | None:
+    """Header and claims of a JWT, each claim annotated, times readable; None if not a JWT."""
+    decoded = id_tokens.decode_unverified(token)
+    if decoded is None:
+        return None
+    header, claims = decoded
+    return {
+        "header": [(name, value, annotations.claim(name)) for name, value in header.items()],
+        "claims": [
+            (
+                name,
+                value,
+                annotations.claim(name),
+                when(value) if name in ("exp", "iat", "auth_time") else "",
+            )
+            for name, value in claims.items()
+        ],
+    }
+
+
+def when(timestamp: Any) -> str:
+    """A Unix time as UTC and relative to now: '2026-11-21 10:00:00 UTC (in 59 min)'."""
+    if not isinstance(timestamp, int | float):
+        return ""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
+    return f"{stamp} ({id_tokens.relative(timestamp - time.time())})"
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+TEMPLATE_GLOBALS = {
+    "raw_request": raw_request,
+    "raw_response": raw_response,
+    "request_params": request_params,
+    "url_params": url_params,
+    "response_params": response_params,
+    "jwt": jwt,
+    "when": when,
+    "JWT_PARAMETERS": JWT_PARAMETERS,
+}

@@ -1,0 +1,226 @@
+"""Authorization code flow with OpenID Connect (RFC 6749 §4.1, OIDC Core §3.1), one step at a time.
+
+Three variants: a confidential client with PKCE, a public client with PKCE, and the classic
+confidential client without PKCE that the popular Flask tutorials show. Each step makes exactly
+one exchange through Authlib's client, recorded in the run.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
+
+from .. import id_tokens
+from ..provider_client import oauth_session, preview
+from ..recorder import Exchange, Run
+from .base import Flow, Step, Variant
+
+SCOPE = "openid profile email photos.read"
+
+
+def start(run: Run, variant: Variant) -> None:
+    """Make up state, nonce and (with PKCE) a code_verifier, and build the authorization URL."""
+    run.client_state.update(
+        state=generate_token(24),
+        nonce=generate_token(24),
+        code_verifier=generate_token(48) if variant.pkce else None,
+    )
+    session = _session(run, "authorization_request")
+    extra = {"code_challenge_method": "S256"} if variant.pkce else {}
+    url, _ = session.create_authorization_url(
+        run.provider.authorization_endpoint,
+        state=run.client_state["state"],
+        nonce=run.client_state["nonce"],
+        code_verifier=run.client_state["code_verifier"],
+        **extra,
+    )
+    run.client_state["authorization_url"] = url
+
+
+def receive_callback(run: Run, callback_url: str) -> None:
+    """Record the redirect the browser carried back, and compare state and iss (RFC 9207)."""
+    params = dict(parse_qsl(urlsplit(callback_url).query))
+    run.record(
+        Exchange(
+            step="authorization_request",
+            channel="front",
+            method="GET",
+            url=run.client_state["authorization_url"],
+            request_headers={},
+            request_body="",
+            status=302,
+            response_headers={"Location": callback_url},
+            response_body="",
+        )
+    )
+    run.client_state["callback_url"] = callback_url
+    run.checks["authorization_response"] = _callback_checks(run, params)
+    if "code" in params and all(check.passed for check in run.checks["authorization_response"]):
+        run.client_state["code"] = params["code"]
+    else:
+        run.error = (
+            params.get("error_description")
+            or params.get("error")
+            or ("The client stopped: a check of the authorization response failed.")
+        )
+
+
+def _callback_checks(run: Run, params: dict[str, str]) -> list[id_tokens.Check]:
+    state_ok = params.get("state") == run.client_state["state"]
+    iss = params.get("iss")
+    iss_ok = iss == run.provider.issuer
+    checks = [
+        id_tokens.Check(
+            "state",
+            state_ok,
+            "state equals the value this client sent"
+            if state_ok
+            else f"state is {params.get('state')!r}, not the value this client sent",
+            "RFC 6749 §10.12",
+        ),
+        id_tokens.Check(
+            "iss",
+            iss_ok,
+            "iss is the issuer this client sent the user to"
+            if iss_ok
+            else f"iss is {iss!r}, expected {run.provider.issuer!r}",
+            "RFC 9207 §2.4",
+        ),
+    ]
+    if "error" in params:
+        checks.append(
+            id_tokens.Check(
+                "error", False, f"the provider answered {params['error']}", "RFC 6749 §4.1.2.1"
+            )
+        )
+    return checks
+
+
+def _token_call(run: Run):
+    def call(session):
+        return session.fetch_token(
+            run.provider.token_endpoint,
+            authorization_response=run.client_state["callback_url"],
+            state=run.client_state["state"],
+            code_verifier=run.client_state["code_verifier"],
+        )
+
+    return call
+
+
+def preview_token_request(run: Run) -> requests.PreparedRequest:
+    """The token request exactly as Authlib will send it."""
+    return preview(_token_call(run), _session(run, "token_request"))
+
+
+def exchange_code(run: Run) -> None:
+    """Trade the authorization code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5)."""
+    try:
+        token = _token_call(run)(_session(run, "token_request"))
+    except OAuthError as error:
+        run.error = f"{error.error}: {error.description}"
+        return
+    run.client_state["tokens"] = dict(token)
+
+
+def validate_id_token(run: Run) -> None:
+    """Fetch the JWKS and check the ID token rule by rule (OIDC Core §3.1.3.7)."""
+    id_token = run.client_state.get("tokens", {}).get("id_token")
+    if not id_token:
+        run.error = "The token response has no id_token, so there is nothing to validate."
+        return
+    session = requests.Session()
+    session.hooks["response"].append(run.response_hook("jwks_request"))
+    jwks = session.get(run.provider.jwks_uri, timeout=10).json()
+    expected = id_tokens.Expected(
+        issuer=run.provider.issuer,
+        client_id=run.credentials.client_id,
+        nonce=run.client_state["nonce"],
+        access_token=run.client_state["tokens"].get("access_token"),
+        now=time.time(),
+    )
+    run.checks["id_token_validation"] = id_tokens.checklist(id_token, jwks, expected)
+    if not all(check.passed for check in run.checks["id_token_validation"]):
+        run.error = "The client rejects the ID token: a check failed."
+
+
+def _userinfo_call(run: Run):
+    def call(session):
+        return session.get(run.provider.userinfo_endpoint, timeout=10)
+
+    return call
+
+
+def preview_userinfo_request(run: Run) -> requests.PreparedRequest:
+    return preview(_userinfo_call(run), _session(run, "userinfo_request"))
+
+
+def request_userinfo(run: Run) -> None:
+    """Ask for the user's claims with the access token (OIDC Core §5.3)."""
+    response = _userinfo_call(run)(_session(run, "userinfo_request"))
+    if response.ok:
+        run.client_state["userinfo"] = response.json()
+    else:
+        run.error = f"userinfo answered {response.status_code}"
+
+
+def _session(run: Run, step: str):
+    return oauth_session(
+        run,
+        step,
+        run.credentials,
+        scope=SCOPE,
+        redirect_uri=run.client_state.get("redirect_uri"),
+        token=run.client_state.get("tokens"),
+        code_challenge_method="S256" if run.client_state.get("code_verifier") else None,
+    )
+
+
+FLOW = Flow(
+    id="authorization-code",
+    title="Authorization code with OpenID Connect",
+    summary="Sign a user in: the browser brings back a code, the client trades it for tokens, "
+    "checks the ID token and asks for the user's claims.",
+    spec="RFC 6749 §4.1, RFC 7636, OIDC Core §3.1",
+    variants=(
+        Variant(
+            "confidential-pkce",
+            "Confidential client with PKCE",
+            public=False,
+            pkce=True,
+            note="A server-side web app: it has a client secret, and uses PKCE too, as RFC 9700 "
+            "§2.1.1 now recommends for every client.",
+        ),
+        Variant(
+            "public-pkce",
+            "Public client with PKCE",
+            public=True,
+            pkce=True,
+            note="A single-page or native app: it cannot keep a secret, so PKCE is what "
+            "binds the code to it.",
+        ),
+        Variant(
+            "classic",
+            "Classic: client secret, no PKCE",
+            public=False,
+            pkce=False,
+            note="What the popular Flask tutorials do. It works, but an intercepted code can be "
+            "redeemed by anyone holding the secret; RFC 9700 §2.1.1 asks for PKCE everywhere.",
+        ),
+    ),
+    steps=(
+        Step("discovery_request", "back"),
+        Step("authorization_request", "front"),
+        Step("authorization_response", "front"),
+        Step("token_request", "back", perform=exchange_code, preview=preview_token_request),
+        Step("id_token_validation", "client", perform=validate_id_token),
+        Step(
+            "userinfo_request", "back", perform=request_userinfo, preview=preview_userinfo_request
+        ),
+    ),
+    start=start,
+)

@@ -1,0 +1,60 @@
+"""Starting a run: discover the provider, get client credentials, let the flow prepare its state.
+
+Discovery and registration are exchanges like any other, so they are recorded in the run and
+shown in its timeline.
+"""
+
+from __future__ import annotations
+
+from .config import SandboxConfig
+from .discovery import discover
+from .flows import Flow, Variant
+from .provider_client import ClientCredentials, RegistrationError, Registrations
+from .recorder import Run
+
+REGISTERED_SCOPE = "openid profile email photos.read"  # what the sandbox may ask for
+
+
+def start_run(
+    flow: Flow, variant: Variant, config: SandboxConfig, registrations: Registrations
+) -> Run:
+    """A new run of `flow`, ready for its first step after discovery."""
+    run = Run(flow=flow.id, variant=variant.id, issuer=config.issuer)
+    run.provider = discover(config.issuer, run)
+    run.completed.append("discovery_request")
+    run.credentials = _credentials(run, variant, config, registrations)
+    run.client_state["redirect_uri"] = config.redirect_uri
+    flow.start(run, variant)
+    return run
+
+
+def _credentials(
+    run: Run, variant: Variant, config: SandboxConfig, registrations: Registrations
+) -> ClientCredentials:
+    if config.client_id:
+        method = "client_secret_basic" if config.client_secret else "none"
+        return ClientCredentials(config.client_id, config.client_secret, method)
+    kind = "public" if variant.public else "confidential"
+    known = registrations.get(run.provider.issuer, kind)
+    if known is not None:
+        return known
+    if not run.provider.registration_endpoint:
+        raise RegistrationError(
+            f"{run.provider.issuer} offers no dynamic registration. Register a client with "
+            f"redirect_uri {config.redirect_uri} there, then start the sandbox with "
+            "--client-id and --client-secret."
+        )
+    return registrations.register(run.provider, run, kind, _metadata(config, variant.public))
+
+
+def _metadata(config: SandboxConfig, public: bool) -> dict:
+    """What the sandbox registers as (RFC 7591 §2)."""
+    return {
+        "client_name": f"oauth-sandbox ({'public' if public else 'confidential'} client)",
+        "redirect_uris": [config.redirect_uri],
+        "post_logout_redirect_uris": [f"{config.base_url}/"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": REGISTERED_SCOPE,
+        "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+    }

@@ -1,0 +1,215 @@
+"""The sandbox's pages: the flow index, one page per step, the redirect_uri callback, the timeline.
+
+A step page shows what is about to be sent (or what was sent and came back), the client's own
+state, and the provider's view of the same exchange. Front-channel steps are links the learner
+follows; back-channel steps are forms the learner submits, so nothing happens unseen.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from . import annotations, diagram, display, provider_view
+from .discovery import DiscoveryError
+from .flows import FLOWS, Flow, authorization_code
+from .provider_client import RegistrationError
+from .recorder import Run
+from .runs import start_run
+
+bp = Blueprint("sandbox", __name__)
+
+
+def _learner() -> str:
+    """This browser's learner id: runs are kept per learner, never shared."""
+    if "learner" not in session:
+        session["learner"] = secrets.token_urlsafe(16)
+    return session["learner"]
+
+
+def _state():
+    return current_app.extensions["sandbox"]
+
+
+def _run_or_404(run_id: str) -> tuple[Run, Flow]:
+    run = _state().runs.get(_learner(), run_id)
+    if run is None:
+        abort(
+            404,
+            "There is no such run in this browser. Runs belong to the browser that started them.",
+        )
+    return run, FLOWS[run.flow]
+
+
+@bp.get("/")
+def index():
+    """The flows to try, and this learner's runs."""
+    return render_template(
+        "flows/index.html", flows=FLOWS.values(), runs=_state().runs.of(_learner())
+    )
+
+
+@bp.post("/flows/<flow_id>/runs")
+def new_run(flow_id: str):
+    """Start a run: discovery, registration if needed, then the first step."""
+    flow = FLOWS.get(flow_id) or abort(404, f"There is no flow {flow_id!r}.")
+    variant = flow.variant(request.form.get("variant", "")) or flow.variants[0]
+    try:
+        run = start_run(flow, variant, _state().config, _state().registrations)
+    except (DiscoveryError, RegistrationError) as error:
+        return render_template(
+            "problem.html", title="The provider cannot be used", problem=str(error)
+        ), 502
+    _state().runs.add(_learner(), run)
+    return redirect(url_for(".step", run_id=run.id, step_id=_current_step(run, flow)))
+
+
+@bp.get("/runs/<run_id>")
+def run_page(run_id: str):
+    """A run opens on the step the learner is on."""
+    run, flow = _run_or_404(run_id)
+    return redirect(url_for(".step", run_id=run.id, step_id=_current_step(run, flow)))
+
+
+@bp.get("/runs/<run_id>/steps/<step_id>")
+def step(run_id: str, step_id: str):
+    """One step: the request (previewed or sent), the response, and what each part means."""
+    run, flow = _run_or_404(run_id)
+    if step_id not in flow_ids(flow):
+        abort(404, f"The flow has no step {step_id!r}.")
+    this = flow.step(step_id)
+    done = step_id in run.completed
+    exchanges = run.exchanges_of(step_id)
+    if step_id == "id_token_validation":
+        exchanges = run.exchanges_of("jwks_request")
+    return render_template(
+        "flows/step.html",
+        run=run,
+        flow=flow,
+        step=this,
+        note=annotations.step(step_id),
+        done=done,
+        current=_current_step(run, flow),
+        next_step=flow.after(step_id),
+        exchanges=exchanges,
+        preview=display.from_prepared(this.preview(run), step_id)
+        if this.preview and not done and not run.error
+        else None,
+        provider_entries=provider_view.entries_for(run, exchanges) if exchanges else None,
+        sequence=diagram.render(_arrows(run, flow), current_step=step_id),
+    )
+
+
+@bp.post("/runs/<run_id>/steps/<step_id>")
+def perform(run_id: str, step_id: str):
+    """Send the step's request (or run the client's check), then show the outcome."""
+    run, flow = _run_or_404(run_id)
+    this = flow.step(step_id) if step_id in flow_ids(flow) else None
+    if this is None or this.perform is None or step_id != _current_step(run, flow) or run.error:
+        abort(409, "That step cannot be performed now: follow the steps in order.")
+    this.perform(run)
+    if not run.error:
+        run.completed.append(step_id)
+    return redirect(url_for(".step", run_id=run.id, step_id=step_id))
+
+
+@bp.post("/runs/<run_id>/finish")
+def finish(run_id: str):
+    """Run to the end: perform every remaining back-channel step in order."""
+    run, flow = _run_or_404(run_id)
+    while not run.error and (current := _current_step(run, flow)):
+        this = flow.step(current)
+        if this.perform is None:
+            break  # the browser must take this step
+        this.perform(run)
+        if not run.error:
+            run.completed.append(current)
+    return redirect(
+        url_for(".step", run_id=run.id, step_id=_current_step(run, flow) or flow.steps[-1].id)
+    )
+
+
+@bp.get("/callback")
+def callback():
+    """The redirect_uri: the provider sends the browser back here (RFC 6749 §3.1.2)."""
+    state = request.args.get("state")
+    run = next(
+        (r for r in _state().runs.of(_learner()) if r.client_state.get("state") == state), None
+    )
+    if run is None:
+        # RFC 6749 §10.12: a response whose state this browser never sent is not acted on.
+        return render_template("flows/unknown_state.html", params=request.args), 400
+    if "authorization_response" in run.completed:
+        abort(409, "This run already received its authorization response.")
+    authorization_code.receive_callback(run, request.url)
+    run.completed.append("authorization_request")
+    if not run.error:
+        run.completed.append("authorization_response")
+    return redirect(url_for(".step", run_id=run.id, step_id="authorization_response"))
+
+
+@bp.get("/runs/<run_id>/timeline")
+def timeline(run_id: str):
+    """Every exchange of the run in order, front and back channel."""
+    run, flow = _run_or_404(run_id)
+    return render_template(
+        "flows/timeline.html", run=run, flow=flow, sequence=diagram.render(_arrows(run, flow))
+    )
+
+
+def _current_step(run: Run, flow: Flow) -> str | None:
+    return next((s.id for s in flow.steps if s.id not in run.completed), None)
+
+
+# Who talks to whom at each step, in the diagram's lanes: (source, target, label, channel).
+STEP_ARROWS = {
+    "discovery_request": [("client", "authorization_server", "GET discovery", "back")],
+    "registration_request": [("client", "authorization_server", "POST /register", "back")],
+    "authorization_request": [
+        ("browser", "authorization_server", "GET /authorize", "front"),
+        ("authorization_server", "browser", "302 to redirect_uri", "front"),
+    ],
+    "authorization_response": [("browser", "client", "GET /callback?code", "front")],
+    "token_request": [("client", "authorization_server", "POST /token", "back")],
+    "id_token_validation": [
+        ("client", "authorization_server", "GET /jwks", "back"),
+        ("client", "client", "validate ID token", "back"),
+    ],
+    "userinfo_request": [("client", "authorization_server", "GET /userinfo", "back")],
+}
+
+
+def _arrows(run: Run, flow: Flow) -> list[diagram.Arrow]:
+    """The arrows of the steps done so far (each a link to its page) and of the current one."""
+    current = _current_step(run, flow)
+    shown = [s.id for s in flow.steps if s.id in run.completed or s.id == current]
+    if run.exchanges_of("registration_request"):
+        shown.insert(1, "registration_request")
+    return [
+        diagram.Arrow(
+            source,
+            target,
+            label,
+            step=step_id,
+            channel=channel,
+            href=url_for(".step", run_id=run.id, step_id=step_id)
+            if step_id in flow_ids(flow)
+            else None,
+        )
+        for step_id in shown
+        for source, target, label, channel in STEP_ARROWS[step_id]
+    ]
+
+
+def flow_ids(flow: Flow) -> set[str]:
+    return {s.id for s in flow.steps}

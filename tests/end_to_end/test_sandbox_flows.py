@@ -1,0 +1,191 @@
+"""The sandbox driven as a learner drives it, against a real provider on loopback.
+
+The sandbox runs in-process (Flask's test client plays the learner's browser on the sandbox's
+pages); the provider is a real waitress server. The front channel is carried the way a browser
+carries it: the test follows the authorization link over real HTTP and brings the redirect back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from mock_provider import ProviderConfig
+from mock_provider.faults import FAULTS
+from mock_provider.server import serve_in_thread
+from sandbox import SandboxConfig, create_app
+
+SANDBOX = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def provider(tmp_path) -> Iterator:
+    """A real provider with --auto-login alice, so the authorization link redirects at once."""
+    running = serve_in_thread(
+        ProviderConfig.load(database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", auto_login="alice")
+    )
+    yield running
+    running.stop()
+
+
+def make_sandbox(issuer: str):
+    return create_app(SandboxConfig(issuer=issuer, base_url=SANDBOX)).test_client()
+
+
+def page(response) -> BeautifulSoup:
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def start(learner, variant: str) -> str:
+    """Start a run; returns the path of the page it lands on."""
+    response = learner.post("/flows/authorization-code/runs", data={"variant": variant})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return urlsplit(response.headers["Location"]).path
+
+
+def follow_authorization_link(learner, path: str) -> BeautifulSoup:
+    """Open the step page, follow its link to the provider, bring the redirect back."""
+    link = page(learner.get(path)).find("a", string="Follow the link to the provider")
+    at_provider = requests.get(link["href"], allow_redirects=False, timeout=10)
+    assert at_provider.status_code == 302
+    back = urlsplit(at_provider.headers["Location"])
+    assert f"{back.scheme}://{back.netloc}" == SANDBOX
+    arrived = learner.get(f"{back.path}?{back.query}")
+    assert arrived.status_code == 302
+    return page(learner.get(arrived.headers["Location"]))
+
+
+def send(learner, path: str, step: str) -> BeautifulSoup:
+    run_path = path.rsplit("/steps/", 1)[0]
+    response = learner.post(f"{run_path}/steps/{step}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return page(learner.get(response.headers["Location"]))
+
+
+def verdicts(soup: BeautifulSoup, title: str) -> dict[str, str]:
+    section = soup.find("section", attrs={"aria-label": title})
+    return {item.strong.text: item.find(class_="verdict").text for item in section.find_all("li")}
+
+
+@pytest.mark.parametrize("variant", ["confidential-pkce", "public-pkce", "classic"])
+def test_learner_completes_the_authorization_code_flow_step_by_step(provider, variant):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, variant)
+
+    request_page = page(learner.get(path))
+    callback_page = follow_authorization_link(learner, path)
+    token_page = send(learner, path, "token_request")
+    checklist_page = send(learner, path, "id_token_validation")
+    userinfo_page = send(learner, path, "userinfo_request")
+
+    names = [dt.code.text for dt in request_page.select("dl.params dt")]
+    assert {"response_type", "client_id", "redirect_uri", "state", "nonce"} <= set(names)
+    assert ("code_challenge" in names) is (variant != "classic")
+    assert verdicts(callback_page, "What the client compares before using the code") == {
+        "state": "passed",
+        "iss": "passed",
+    }
+    assert "id_token" in [dt.code.text for dt in token_page.select("dl.params dt")]
+    assert "Decoded JWT" in token_page.text
+    assert set(verdicts(checklist_page, "ID token checklist").values()) == {"passed"}
+    assert "Alice Adams" in userinfo_page.text
+    assert not userinfo_page.find(class_="problem")
+
+
+def test_step_page_shows_the_providers_checks_for_the_same_exchange(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "public-pkce")
+    follow_authorization_link(learner, path)
+
+    token_page = send(learner, path, "token_request")
+
+    provider_view = token_page.find("section", attrs={"aria-labelledby": "provider-view"})
+    assert "POST /token" in provider_view.text
+    assert "PKCE code_verifier: passed" in provider_view.text
+
+
+def test_token_request_is_previewed_exactly_before_it_is_sent(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "confidential-pkce")
+    follow_authorization_link(learner, path)
+
+    preview = page(learner.get(path.rsplit("/", 1)[0] + "/token_request"))
+    section = preview.find("section", attrs={"aria-label": "About to send"})
+
+    raw = section.find("pre").text
+    assert raw.startswith("POST /token HTTP/1.1")
+    assert "Authorization: Basic " in raw
+    assert "grant_type=authorization_code" in raw
+    assert "code_verifier=" in raw
+    assert preview.find("button", string="Send this request")
+
+
+def test_run_to_the_end_performs_every_remaining_step(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "confidential-pkce")
+    follow_authorization_link(learner, path)
+
+    finished = learner.post(path.rsplit("/steps/", 1)[0] + "/finish")
+    last = page(learner.get(finished.headers["Location"]))
+
+    assert "Alice Adams" in last.text
+    assert "That was the last step" in last.text
+
+
+def test_two_learners_never_see_each_others_runs(provider):
+    app = create_app(SandboxConfig(issuer=provider.issuer, base_url=SANDBOX))
+    alice, bob = app.test_client(), app.test_client()
+    path = start(alice, "confidential-pkce")
+
+    assert bob.get(path).status_code == 404
+    assert path.split("/")[2] not in bob.get("/").get_data(as_text=True)
+    assert path.split("/")[2] in alice.get("/").get_data(as_text=True)
+
+
+def test_callback_with_a_state_this_browser_never_sent_is_not_acted_on(provider):
+    learner = make_sandbox(provider.issuer)
+    start(learner, "confidential-pkce")
+
+    response = learner.get("/callback?code=stolen&state=not-mine")
+
+    assert response.status_code == 400
+    assert "started no flow with" in response.get_data(as_text=True)
+
+
+def test_sandbox_learns_a_second_issuer_from_discovery_alone(provider, tmp_path):
+    other = serve_in_thread(
+        ProviderConfig.load(
+            database_url=f"sqlite:///{tmp_path / 'other.sqlite3'}", auto_login="bob"
+        )
+    )
+    try:
+        learner = make_sandbox(other.issuer)
+        path = start(learner, "public-pkce")
+        follow_authorization_link(learner, path)
+        send(learner, path, "token_request")
+        send(learner, path, "id_token_validation")
+        userinfo_page = send(learner, path, "userinfo_request")
+    finally:
+        other.stop()
+
+    assert other.issuer != provider.issuer
+    assert "Bob Brown" in userinfo_page.text
+
+
+def test_checklist_catches_the_wrong_audience_fault(provider):
+    learner = make_sandbox(f"{provider.issuer}/scenarios/{FAULTS['wrong-audience'].id}")
+    path = start(learner, "confidential-pkce")
+    follow_authorization_link(learner, path)
+    send(learner, path, "token_request")
+
+    checklist_page = send(learner, path, "id_token_validation")
+
+    results = verdicts(checklist_page, "ID token checklist")
+    assert results["aud"] == "failed"
+    assert results["signature"] == "passed"
+    assert "rejects the ID token" in checklist_page.find(class_="problem").text
