@@ -110,6 +110,22 @@ def when(timestamp: Any) -> str:
     return f"{stamp} ({id_tokens.relative(timestamp - time.time())})"
 
 
+def client_state_rows(state: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the client holds, one row per value, long values shortened (tokens nest one level)."""
+    rows = []
+    for name, value in state.items():
+        if isinstance(value, dict):
+            rows += [(f"{name}.{key}", _short(item)) for key, item in value.items()]
+        elif value and name not in ("authorization_url", "callback_url"):
+            rows.append((name, _short(value)))
+    return rows
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 48 else f"{text[:40]}… ({len(text)} characters)"
+
+
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -123,6 +139,7 @@ TEMPLATE_GLOBALS = {
     "raw_response": raw_response,
     "request_params": request_params,
     "url_params": url_params,
+    "client_state_rows": client_state_rows,
     "response_params": response_params,
     "jwt": jwt,
     "when": when,

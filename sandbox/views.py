@@ -23,6 +23,7 @@ from flask import (
 from . import annotations, diagram, display, provider_view
 from .discovery import DiscoveryError
 from .flows import FLOWS, Flow, authorization_code
+from .flows.base import REGISTRATION
 from .provider_client import RegistrationError
 from .recorder import Run
 from .runs import start_run
@@ -171,43 +172,25 @@ def _current_step(run: Run, flow: Flow) -> str | None:
     return next((s.id for s in flow.steps if s.id not in run.completed), None)
 
 
-# Who talks to whom at each step, in the diagram's lanes: (source, target, label, channel).
-STEP_ARROWS = {
-    "discovery_request": [("client", "authorization_server", "GET discovery", "back")],
-    "registration_request": [("client", "authorization_server", "POST /register", "back")],
-    "authorization_request": [
-        ("browser", "authorization_server", "GET /authorize", "front"),
-        ("authorization_server", "browser", "302 to redirect_uri", "front"),
-    ],
-    "authorization_response": [("browser", "client", "GET /callback?code", "front")],
-    "token_request": [("client", "authorization_server", "POST /token", "back")],
-    "id_token_validation": [
-        ("client", "authorization_server", "GET /jwks", "back"),
-        ("client", "client", "validate ID token", "back"),
-    ],
-    "userinfo_request": [("client", "authorization_server", "GET /userinfo", "back")],
-}
-
-
 def _arrows(run: Run, flow: Flow) -> list[diagram.Arrow]:
     """The arrows of the steps done so far (each a link to its page) and of the current one."""
     current = _current_step(run, flow)
-    shown = [s.id for s in flow.steps if s.id in run.completed or s.id == current]
+    shown = [s for s in flow.steps if s.id in run.completed or s.id == current]
     if run.exchanges_of("registration_request"):
-        shown.insert(1, "registration_request")
+        shown.insert(1, REGISTRATION)
     return [
         diagram.Arrow(
             source,
             target,
             label,
-            step=step_id,
+            step=step.id,
             channel=channel,
-            href=url_for(".step", run_id=run.id, step_id=step_id)
-            if step_id in flow_ids(flow)
+            href=url_for(".step", run_id=run.id, step_id=step.id)
+            if step is not REGISTRATION
             else None,
         )
-        for step_id in shown
-        for source, target, label, channel in STEP_ARROWS[step_id]
+        for step in shown
+        for source, target, label, channel in step.arrows
     ]
 
 

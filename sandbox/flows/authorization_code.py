@@ -17,7 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from .. import id_tokens
 from ..provider_client import oauth_session, preview
 from ..recorder import Exchange, Run
-from .base import Flow, Step, Variant
+from .base import DISCOVERY, Flow, Step, Variant
 
 SCOPE = "openid profile email photos.read"
 
@@ -213,13 +213,42 @@ FLOW = Flow(
         ),
     ),
     steps=(
-        Step("discovery_request", "back"),
-        Step("authorization_request", "front"),
-        Step("authorization_response", "front"),
-        Step("token_request", "back", perform=exchange_code, preview=preview_token_request),
-        Step("id_token_validation", "client", perform=validate_id_token),
+        DISCOVERY,
         Step(
-            "userinfo_request", "back", perform=request_userinfo, preview=preview_userinfo_request
+            "authorization_request",
+            "front",
+            arrows=(
+                ("browser", "authorization_server", "GET /authorize", "front"),
+                ("authorization_server", "browser", "302 to redirect_uri", "front"),
+            ),
+        ),
+        Step(
+            "authorization_response",
+            "front",
+            arrows=(("browser", "client", "GET /callback?code", "front"),),
+        ),
+        Step(
+            "token_request",
+            "back",
+            perform=exchange_code,
+            preview=preview_token_request,
+            arrows=(("client", "authorization_server", "POST /token", "back"),),
+        ),
+        Step(
+            "id_token_validation",
+            "client",
+            perform=validate_id_token,
+            arrows=(
+                ("client", "authorization_server", "GET /jwks", "back"),
+                ("client", "client", "validate ID token", "back"),
+            ),
+        ),
+        Step(
+            "userinfo_request",
+            "back",
+            perform=request_userinfo,
+            preview=preview_userinfo_request,
+            arrows=(("client", "authorization_server", "GET /userinfo", "back"),),
         ),
     ),
     start=start,

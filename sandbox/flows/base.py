@@ -30,6 +30,8 @@ class Step:
     perform: Callable[[Run], None] | None = None
     #: The request the step will send, for the page before the learner presses Send.
     preview: Callable[[Run], Any] | None = None
+    #: How the sequence diagram draws it: (source lane, target lane, label, channel) each.
+    arrows: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,17 @@ class Flow:
         ids = [step.id for step in self.steps]
         index = ids.index(step_id)
         return ids[index + 1] if index + 1 < len(ids) else None
+
+
+#: Every run starts by reading the discovery document (done when the run is created).
+DISCOVERY = Step(
+    "discovery_request",
+    "back",
+    arrows=(("client", "authorization_server", "GET discovery", "back"),),
+)
+#: Drawn after discovery when the run had to register the sandbox first.
+REGISTRATION = Step(
+    "registration_request",
+    "back",
+    arrows=(("client", "authorization_server", "POST /register", "back"),),
+)
