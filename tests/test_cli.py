@@ -11,6 +11,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -74,8 +75,13 @@ class Process:
         return "\n".join(["stdout:", *self.stdout, "stderr:", *self.stderr])
 
 
-def launch(*args: str) -> Process:
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+def launch(*args: str, extra_environment: dict[str, str] | None = None) -> Process:
+    environment = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "NO_COLOR": "1",
+        **(extra_environment or {}),
+    }
     popen = subprocess.Popen(
         [console_script(), *args],
         stdout=subprocess.PIPE,
@@ -212,3 +218,38 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     assert passer_by.json()["error"] == "invalid_token"
     assert "instructor token" in passer_by.json()["error_description"]
     assert registered.status_code == 201
+
+
+def test_oauth_sandbox_run_starts_both_apps_and_ctrl_c_stops_both(tmp_path):
+    sandbox_port, provider_port = _free_port(), _free_port()
+    process = launch(
+        "run", "--port", str(sandbox_port), "--provider-port", str(provider_port),
+        extra_environment={"XDG_STATE_HOME": str(tmp_path)},  # a throwaway provider database
+    )  # fmt: skip
+    issuer = f"http://127.0.0.1:{provider_port}"
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
+    try:
+        process.wait_for_line(re.compile(rf"^sandbox: open {re.escape(sandbox)}$"), timeout=10)
+        wait_for_discovery(issuer, process.started)
+        index = requests.get(f"{sandbox}/", timeout=5)
+    finally:
+        process.popen.send_signal(signal.SIGINT)
+        code = process.finish()
+        for stream in (process.popen.stdout, process.popen.stderr):
+            stream.close()
+
+    assert index.status_code == 200
+    assert "Step through an OAuth flow" in index.text
+    # Each app has its own cookie name: browsers share cookies across the ports of one host.
+    assert "sandbox_session" in index.cookies
+    assert code == 0, process.output()
+    assert process.stdout[-1] == "oauth-sandbox: stopped."
+    for url in (f"{sandbox}/", f"{issuer}/.well-known/openid-configuration"):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=1)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

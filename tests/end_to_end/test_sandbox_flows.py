@@ -189,3 +189,28 @@ def test_checklist_catches_the_wrong_audience_fault(provider):
     assert results["aud"] == "failed"
     assert results["signature"] == "passed"
     assert "rejects the ID token" in checklist_page.find(class_="problem").text
+
+
+@pytest.mark.parametrize("variant", ["confidential-pkce", "public-pkce"])
+def test_every_parameter_and_claim_on_the_step_pages_is_explained(provider, variant):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, variant)
+    follow_authorization_link(learner, path)
+    learner.post(path.rsplit("/steps/", 1)[0] + "/finish")
+    run_path = path.rsplit("/steps/", 1)[0]
+    steps = [
+        "discovery_request", "authorization_response", "token_request",
+        "id_token_validation", "userinfo_request",
+    ]  # fmt: skip
+
+    unexplained, checked = set(), 0
+    for step in steps:
+        main = page(learner.get(f"{run_path}/steps/{step}")).find("article", class_="main")
+        for listing in main.select("dl.params, dl.claims"):
+            for term, detail in zip(listing.find_all("dt"), listing.find_all("dd"), strict=True):
+                checked += 1
+                if not detail.find(class_="note"):
+                    unexplained.add(f"{step}: {term.text}")
+
+    assert checked > 60  # discovery, callback, token response, JWT claims, userinfo
+    assert unexplained == set()
