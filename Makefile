@@ -6,7 +6,7 @@ help:
 	@echo "make test     run the test suite"
 	@echo "make lint     ruff check, ruff format --check, lint-imports"
 	@echo "make docs     build the docs site into site/ (strict)"
-	@echo "make serve    start the mock provider"
+	@echo "make serve    start the sandbox and the mock provider"
 
 install:
 	pip install -e '.[test,docs]'
@@ -23,4 +23,4 @@ docs:
 	NO_MKDOCS_2_WARNING=1 mkdocs build --strict
 
 serve:
-	oauth-sandbox provider
+	oauth-sandbox
