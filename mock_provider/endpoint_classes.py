@@ -13,10 +13,15 @@ from typing import Any
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as AuthlibRevocationEndpoint
-from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
+from authlib.oauth2.rfc7591 import (
+    ClientMetadataClaims,
+    ClientRegistrationEndpoint,
+    InvalidClientMetadataError,
+)
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospectionEndpoint
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as AuthlibDeviceEndpoint
 from authlib.oidc.core import UserInfoEndpoint as AuthlibUserInfoEndpoint
+from authlib.oidc.rpinitiated import ClientMetadataClaims as AuthlibLogoutMetadataClaims
 from authlib.oidc.rpinitiated import EndSessionEndpoint as AuthlibEndSessionEndpoint
 from authlib.oidc.rpinitiated.end_session import _NonExpiringClaimsRegistry
 from flask import current_app, session
@@ -84,8 +89,26 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
         }
 
 
+class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
+    """post_logout_redirect_uris, checked as RP-Initiated Logout §3.1 asks."""
+
+    def validate(self, now=None, leeway=0) -> None:
+        try:
+            super().validate(now, leeway)
+        except ValueError as error:  # Authlib raises a bare ValueError for this one rule
+            raise InvalidClientMetadataError(
+                "post_logout_redirect_uris may use http only for a confidential client or on "
+                "loopback (RP-Initiated Logout §3.1)"
+            ) from error
+
+
 class RegistrationEndpoint(ClientRegistrationEndpoint):
     """RFC 7591 dynamic registration: open on loopback, instructor-only beyond it."""
+
+    def __init__(self, server=None, claims_classes=None) -> None:
+        # Authlib keeps only the metadata its claims classes name; without RP-Initiated Logout's
+        # class a registered post_logout_redirect_uris would be dropped (RP-Initiated §3.1).
+        super().__init__(server, claims_classes or [ClientMetadataClaims, LogoutMetadataClaims])
 
     def authenticate_token(self, request) -> bool:
         # RFC 7591 §3: registration may be open, or need an initial access token. Beyond

@@ -39,9 +39,11 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         config=config, runs=RunStore(config.runs_per_learner), registrations=Registrations()
     )
 
-    from . import display, views
+    from . import display, exports, views
 
-    app.jinja_env.globals.update(display.TEMPLATE_GLOBALS, docs_url=config.docs_url)
+    app.jinja_env.globals.update(
+        display.TEMPLATE_GLOBALS, curl_command=exports.curl_command, docs_url=config.docs_url
+    )
     app.register_blueprint(views.bp)
     app.register_error_handler(HTTPException, _problem)
     return app

@@ -11,6 +11,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+import segno
+from markupsafe import Markup
+from werkzeug.datastructures import WWWAuthenticate
 
 from . import annotations, id_tokens
 from .recorder import Exchange
@@ -19,8 +22,11 @@ JWT_PARAMETERS = ("id_token", "access_token", "id_token_hint")
 SECRET_PARAMETERS = ("client_secret",)
 
 
-def from_prepared(prepared: requests.PreparedRequest, step: str) -> Exchange:
-    """A request that has not been sent yet, shaped like an exchange (status 0)."""
+def from_prepared(prepared: requests.PreparedRequest | None, step: str) -> Exchange | None:
+    """A request that has not been sent yet, shaped like an exchange (status 0); None if the
+    step cannot tell yet what it would send."""
+    if prepared is None:
+        return None
     body = prepared.body.decode() if isinstance(prepared.body, bytes) else prepared.body or ""
     return Exchange(
         step=step,
@@ -78,8 +84,28 @@ def response_params(exchange: Exchange) -> list[tuple[str, Any, Any]]:
         return []
     lookup = annotations.claim if exchange.step == "userinfo_request" else annotations.parameter
     return [
-        (name, value, lookup(name) or annotations.parameter(name)) for name, value in body.items()
+        (name, value, _error_code(name, value) or lookup(name) or annotations.parameter(name))
+        for name, value in body.items()
     ]
+
+
+def challenge(exchange: Exchange) -> list[tuple[str, str, Any]]:
+    """The attributes of a WWW-Authenticate challenge (RFC 6750 §3), each annotated."""
+    header = next(
+        (v for k, v in exchange.response_headers.items() if k.lower() == "www-authenticate"), ""
+    )
+    parsed = WWWAuthenticate.from_header(header)
+    if parsed is None:
+        return []
+    return [
+        (name, value, _error_code(name, value) or annotations.parameter(name))
+        for name, value in parsed.parameters.items()
+    ]
+
+
+def _error_code(name: str, value: Any) -> Any:
+    """An error code's own annotation (invalid_grant, insufficient_scope...), if it has one."""
+    return annotations.error(value) if name == "error" and isinstance(value, str) else None
 
 
 def jwt(token: str) -> dict[str, Any] | None:
@@ -126,6 +152,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= 48 else f"{text[:40]}… ({len(text)} characters)"
 
 
+def qr_code(text: str, label: str) -> Markup:
+    """`text` as a QR code: an inline SVG drawn here, offline, named `label` for screen readers."""
+    svg = segno.make(text, error="m").svg_inline(scale=5, title=label, light="#fff")
+    # role="img": assistive technology announces one image, named by the SVG's <title>.
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
+
+
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -141,7 +174,9 @@ TEMPLATE_GLOBALS = {
     "url_params": url_params,
     "client_state_rows": client_state_rows,
     "response_params": response_params,
+    "challenge": challenge,
     "jwt": jwt,
     "when": when,
+    "qr_code": qr_code,
     "JWT_PARAMETERS": JWT_PARAMETERS,
 }

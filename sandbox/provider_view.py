@@ -7,6 +7,7 @@ such API, and the page says so.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,14 +30,36 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
         log = response.json()["entries"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):
         return []
-    matched = (_match(exchange, log) for exchange in exchanges)
-    return [entry for entry in matched if entry]
+    # Newest exchange first, each to its own entry: repeated requests (polls) stay distinct.
+    taken: list[dict[str, Any]] = []
+    matched = [_match(exchange, log, taken) for exchange in reversed(exchanges)]
+    return [entry for entry in reversed(matched) if entry]
 
 
-def _match(exchange: Exchange, log: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _match(
+    exchange: Exchange, log: list[dict[str, Any]], taken: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     wanted = f"{exchange.method} {urlsplit(exchange.url).path}"
     # The log is newest first, so this is the latest request with the same method and path.
     for entry in log:
-        if entry["request"] == wanted:
+        if entry["request"] == wanted and not any(entry is other for other in taken):
+            taken.append(entry)
             return entry
     return None
+
+
+def provider_time(run: Run) -> float:
+    """The time to check token times against: the mock provider's teaching clock if it has one.
+
+    The control API can move the provider's clock forward (to show expiry without waiting), and
+    then every token it issues is stamped in the provider's future. A client on the real time
+    would reject them all as "issued in the future"; the sandbox reads the provider's clock so
+    that the lesson stays about the rule, not about a clock the instructor moved.
+    """
+    control = run.provider.control_api if run.provider else None
+    if control:
+        try:
+            return float(requests.get(f"{control}/clock", timeout=5).json()["now"])
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            return time.time()  # no usable teaching clock: the real time it is
+    return time.time()

@@ -31,6 +31,8 @@ class Exchange:
     response_headers: dict[str, str]
     response_body: str
     at: float = field(default_factory=time.time)
+    #: Seconds from sending the request to parsing the response headers (0: not measured).
+    elapsed: float = 0.0
 
     @property
     def response_json(self) -> Any:
@@ -81,6 +83,7 @@ class Run:
                     status=response.status_code,
                     response_headers=dict(response.headers),
                     response_body=response.text,
+                    elapsed=response.elapsed.total_seconds(),
                 )
             )
 

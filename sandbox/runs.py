@@ -34,7 +34,8 @@ def _credentials(
     if config.client_id:
         method = "client_secret_basic" if config.client_secret else "none"
         return ClientCredentials(config.client_id, config.client_secret, method)
-    kind = "public" if variant.public else "confidential"
+    shape = variant.registration
+    kind = shape.kind if shape else ("public" if variant.public else "confidential")
     known = registrations.get(run.provider.issuer, kind)
     if known is not None:
         return known
@@ -44,11 +45,21 @@ def _credentials(
             f"redirect_uri {config.redirect_uri} there, then start the sandbox with "
             "--client-id and --client-secret."
         )
-    return registrations.register(run.provider, run, kind, _metadata(config, variant.public))
+    return registrations.register(run.provider, run, kind, _metadata(config, variant))
 
 
-def _metadata(config: SandboxConfig, public: bool) -> dict:
+def _metadata(config: SandboxConfig, variant: Variant) -> dict:
     """What the sandbox registers as (RFC 7591 §2)."""
+    shape, public = variant.registration, variant.public
+    if shape is not None:
+        # A client that never sends a browser to the provider registers no redirect_uris.
+        return {
+            "client_name": f"oauth-sandbox ({shape.kind} client)",
+            "grant_types": list(shape.grant_types),
+            "scope": shape.scope,
+            # A device (a TV, a console) cannot keep a secret: it is a public client.
+            "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+        }
     return {
         "client_name": f"oauth-sandbox ({'public' if public else 'confidential'} client)",
         "redirect_uris": [config.redirect_uri],

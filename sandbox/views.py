@@ -11,6 +11,7 @@ import secrets
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -20,9 +21,9 @@ from flask import (
     url_for,
 )
 
-from . import annotations, diagram, display, provider_view
+from . import annotations, diagram, display, exports, provider_view
 from .discovery import DiscoveryError
-from .flows import FLOWS, Flow, authorization_code
+from .flows import FLOWS, Flow, authorization_code, logout
 from .flows.base import REGISTRATION
 from .provider_client import RegistrationError
 from .recorder import Run
@@ -54,10 +55,20 @@ def _run_or_404(run_id: str) -> tuple[Run, Flow]:
 
 @bp.get("/")
 def index():
-    """The flows to try, and this learner's runs."""
-    return render_template(
-        "flows/index.html", flows=FLOWS.values(), runs=_state().runs.of(_learner())
-    )
+    """The flows to try, and this learner's runs.
+
+    Also the post_logout_redirect_uri (flows/logout.py): a `state` that a run is waiting for
+    completes that run's logout. Any other state is not acted on: this browser never sent it
+    (RFC 6749 §10.12).
+    """
+    state = request.args.get("state")
+    runs = _state().runs.of(_learner())
+    if waiting := next((r for r in runs if state and logout.is_waiting_for(r, state)), None):
+        logout.receive_post_logout(waiting, request.url)
+        if not waiting.error:
+            waiting.completed.append(logout.STEP)
+        return redirect(url_for(".step", run_id=waiting.id, step_id=logout.STEP))
+    return render_template("flows/index.html", flows=FLOWS.values(), runs=runs)
 
 
 @bp.post("/flows/<flow_id>/runs")
@@ -77,9 +88,10 @@ def new_run(flow_id: str):
 
 @bp.get("/runs/<run_id>")
 def run_page(run_id: str):
-    """A run opens on the step the learner is on."""
+    """A run opens on the step the learner is on (a finished run on its last step)."""
     run, flow = _run_or_404(run_id)
-    return redirect(url_for(".step", run_id=run.id, step_id=_current_step(run, flow)))
+    current = _current_step(run, flow) or flow.steps[-1].id
+    return redirect(url_for(".step", run_id=run.id, step_id=current))
 
 
 @bp.get("/runs/<run_id>/steps/<step_id>")
@@ -103,8 +115,9 @@ def step(run_id: str, step_id: str):
         current=_current_step(run, flow),
         next_step=flow.after(step_id),
         exchanges=exchanges,
+        # Only the current step can be previewed: a later one lacks what earlier steps bring.
         preview=display.from_prepared(this.preview(run), step_id)
-        if this.preview and not done and not run.error
+        if this.preview and step_id == _current_step(run, flow) and not run.error
         else None,
         provider_entries=provider_view.entries_for(run, exchanges) if exchanges else None,
         sequence=diagram.render(_arrows(run, flow), current_step=step_id),
@@ -118,8 +131,8 @@ def perform(run_id: str, step_id: str):
     this = flow.step(step_id) if step_id in flow_ids(flow) else None
     if this is None or this.perform is None or step_id != _current_step(run, flow) or run.error:
         abort(409, "That step cannot be performed now: follow the steps in order.")
-    this.perform(run)
-    if not run.error:
+    finished = this.perform(run)  # False: not done yet, the step is performed again (polling)
+    if not run.error and finished is not False:
         run.completed.append(step_id)
     return redirect(url_for(".step", run_id=run.id, step_id=step_id))
 
@@ -130,9 +143,10 @@ def finish(run_id: str):
     run, flow = _run_or_404(run_id)
     while not run.error and (current := _current_step(run, flow)):
         this = flow.step(current)
-        if this.perform is None:
-            break  # the browser must take this step
-        this.perform(run)
+        if this.perform is None or this.channel == "front":
+            break  # the browser (or the user on a second screen) must take this step
+        if this.perform(run) is False:
+            break  # a repeated step (polling) waits for the learner's next press
         if not run.error:
             run.completed.append(current)
     return redirect(
@@ -166,6 +180,15 @@ def timeline(run_id: str):
     return render_template(
         "flows/timeline.html", run=run, flow=flow, sequence=diagram.render(_arrows(run, flow))
     )
+
+
+@bp.get("/runs/<run_id>/export.<any(md, json, har):kind>")
+def export(run_id: str, kind: str):
+    """The run as a download: a Markdown handout, plain JSON, or HAR for browsers' dev tools."""
+    run, _flow = _run_or_404(run_id)
+    render, media_type = exports.FORMATS[kind]
+    disposition = f'attachment; filename="{exports.filename(run, kind)}"'
+    return Response(render(run), mimetype=media_type, headers={"Content-Disposition": disposition})
 
 
 def _current_step(run: Run, flow: Flow) -> str | None:

@@ -5,9 +5,28 @@ with a function that performs it and, for back-channel requests, one that previe
 will be sent. The step ids key the annotations, the templates and the tests.
 """
 
-from . import authorization_code
+from . import (
+    authorization_code,
+    client_credentials,
+    device,
+    logout,
+    protected_api,
+    refresh,
+    revocation,
+)
 from .base import Flow, Step, Variant
 
-FLOWS: dict[str, Flow] = {flow.id: flow for flow in (authorization_code.FLOW,)}
+FLOWS: dict[str, Flow] = {
+    flow.id: flow
+    for flow in (
+        authorization_code.FLOW,
+        protected_api.FLOW,
+        refresh.FLOW,
+        revocation.FLOW,
+        client_credentials.FLOW,
+        device.FLOW,
+        logout.FLOW,
+    )
+}
 
 __all__ = ["FLOWS", "Flow", "Step", "Variant"]

@@ -7,14 +7,13 @@ one exchange through Authlib's client, recorded in the run.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
-from .. import id_tokens
+from .. import id_tokens, provider_view
 from ..provider_client import oauth_session, preview
 from ..recorder import Exchange, Run
 from .base import DISCOVERY, Flow, Step, Variant
@@ -141,7 +140,7 @@ def validate_id_token(run: Run) -> None:
         client_id=run.credentials.client_id,
         nonce=run.client_state["nonce"],
         access_token=run.client_state["tokens"].get("access_token"),
-        now=time.time(),
+        now=provider_view.provider_time(run),
     )
     run.checks["id_token_validation"] = id_tokens.checklist(id_token, jwks, expected)
     if not all(check.passed for check in run.checks["id_token_validation"]):

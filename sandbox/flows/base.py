@@ -10,6 +10,15 @@ from ..recorder import Run
 
 
 @dataclass(frozen=True)
+class Registration:
+    """A client registered for one kind of flow, instead of the sandbox's usual web client."""
+
+    kind: str  # names the registration, which is made once per issuer, e.g. "service"
+    grant_types: tuple[str, ...]  # RFC 7591 §2
+    scope: str
+
+
+@dataclass(frozen=True)
 class Variant:
     """One way to run a flow: which kind of client, and which protections it uses."""
 
@@ -18,6 +27,8 @@ class Variant:
     public: bool  # a public client has no secret (RFC 6749 §2.1)
     pkce: bool
     note: str = ""
+    #: None: the usual registration (authorization_code and refresh_token, with a redirect_uri).
+    registration: Registration | None = None
 
 
 @dataclass(frozen=True)
@@ -27,11 +38,15 @@ class Step:
     id: str  # snake_case step id, e.g. "token_request"
     channel: str  # "front" (the browser carries it), "back" (server to server), "client"
     #: Performs the step (back-channel and client steps); None when the browser performs it.
-    perform: Callable[[Run], None] | None = None
+    #: Returning False means "not done yet": the step stays current and is performed again
+    #: (polling, RFC 8628 §3.4), and "Run to the end" stops there.
+    perform: Callable[[Run], bool | None] | None = None
     #: The request the step will send, for the page before the learner presses Send.
     preview: Callable[[Run], Any] | None = None
     #: How the sequence diagram draws it: (source lane, target lane, label, channel) each.
     arrows: tuple[tuple[str, str, str, str], ...] = ()
+    #: The label of the step's button when "Send this request" does not fit (e.g. "Poll now").
+    action: str = ""
 
 
 @dataclass(frozen=True)
