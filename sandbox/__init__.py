@@ -6,7 +6,7 @@ time. It talks to any provider over HTTP only, learning every endpoint from disc
 # package and hide the `sandbox.annotations` module.
 from dataclasses import dataclass
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .config import SandboxConfig
@@ -14,6 +14,10 @@ from .provider_client import Registrations
 from .recorder import RunStore
 
 __all__ = ["SandboxConfig", "create_app"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 @dataclass
@@ -39,14 +43,23 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         config=config, runs=RunStore(config.runs_per_learner), registrations=Registrations()
     )
 
-    from . import display, exports, views
+    from . import display, docs_site, exports, views
 
-    app.jinja_env.globals.update(
-        display.TEMPLATE_GLOBALS, curl_command=exports.curl_command, docs_url=config.docs_url
-    )
+    app.jinja_env.globals.update(display.TEMPLATE_GLOBALS, curl_command=exports.curl_command)
     app.register_blueprint(views.bp)
+    app.register_blueprint(docs_site.bp)
+    app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _problem)
     return app
+
+
+def _security_headers(response):
+    """Only this app's own files run; pages carrying codes and tokens leak nothing onward."""
+    if request.blueprint != "docs":  # mkdocs-material's pages carry inline scripts of their own
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _problem(error: HTTPException):

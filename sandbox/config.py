@@ -9,6 +9,13 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _built_site() -> Path | None:
+    from .docs_site import BUILT_SITE
+
+    return BUILT_SITE if BUILT_SITE.is_dir() else None
 
 
 @dataclass(frozen=True)
@@ -22,8 +29,8 @@ class SandboxConfig:
     client_id: str | None = None
     client_secret: str | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
-    #: Where the docs site is, for "read more" links (the built site, or the hosted one).
-    docs_url: str = ""
+    #: The built docs site the sandbox serves under /docs (None: links explain how to build it).
+    docs_dir: Path | None = field(default_factory=_built_site)
     #: Runs kept per learner; the oldest go first.
     runs_per_learner: int = 20
 
