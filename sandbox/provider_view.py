@@ -22,14 +22,13 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
     if not control or run.credentials is None:
         return None
     try:
-        response = requests.get(
-            f"{control}/log",
-            params={"client_id": run.credentials.client_id, "limit": 100},
-            timeout=5,
-        )
-        log = response.json()["entries"] if response.ok else []
+        response = requests.get(f"{control}/log", params={"limit": 300}, timeout=5)
+        entries = response.json()["entries"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):
         return []
+    # This client's entries, and those that name no client at all (discovery, JWKS): those are
+    # the same for everyone, so any of them shows what the provider did.
+    log = [e for e in entries if e.get("client_id") in (run.credentials.client_id, None)]
     # Newest exchange first, each to its own entry: repeated requests (polls) stay distinct.
     taken: list[dict[str, Any]] = []
     matched = [_match(exchange, log, taken) for exchange in reversed(exchanges)]
