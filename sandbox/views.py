@@ -131,9 +131,7 @@ def perform(run_id: str, step_id: str):
     this = flow.step(step_id) if step_id in flow_ids(flow) else None
     if this is None or this.perform is None or step_id != _current_step(run, flow) or run.error:
         abort(409, "That step cannot be performed now: follow the steps in order.")
-    finished = this.perform(run)  # False: not done yet, the step is performed again (polling)
-    if not run.error and finished is not False:
-        run.completed.append(step_id)
+    _perform(run, this)
     return redirect(url_for(".step", run_id=run.id, step_id=step_id))
 
 
@@ -145,10 +143,8 @@ def finish(run_id: str):
         this = flow.step(current)
         if this.perform is None or this.channel == "front":
             break  # the browser (or the user on a second screen) must take this step
-        if this.perform(run) is False:
-            break  # a repeated step (polling) waits for the learner's next press
-        if not run.error:
-            run.completed.append(current)
+        if not _perform(run, this):
+            break  # stopped, or a repeated step (polling) waits for the learner's next press
     return redirect(
         url_for(".step", run_id=run.id, step_id=_current_step(run, flow) or flow.steps[-1].id)
     )
@@ -189,6 +185,14 @@ def export(run_id: str, kind: str):
     render, media_type = exports.FORMATS[kind]
     disposition = f'attachment; filename="{exports.filename(run, kind)}"'
     return Response(render(run), mimetype=media_type, headers={"Content-Disposition": disposition})
+
+
+def _perform(run: Run, step) -> bool:
+    """Perform one step; True once it is done. A polling step returns False until it is."""
+    finished = step.perform(run) is not False
+    if finished and not run.error:
+        run.completed.append(step.id)
+    return finished and not run.error
 
 
 def _current_step(run: Run, flow: Flow) -> str | None:
