@@ -45,7 +45,7 @@ from .grants import (
     ProofKey,
     RefreshTokenGrant,
 )
-from .issuers import current_issuer
+from .issuers import active_faults, current_issuer, response_issuer
 from .models import Client, Token
 
 # Authlib descriptions that say less than the check that failed; the check's detail replaces them.
@@ -186,8 +186,16 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         super().__init__(
             issuer="",
             refresh_token_generator=lambda **_: generate_token(48),
-            expires_generator=lambda client, grant_type: _lifetimes().access_token,
+            expires_generator=lambda client, grant_type: access_token_lifetime(),
         )
+
+    def generate(
+        self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
+    ):
+        token = super().generate(grant_type, client, user, scope, expires_in, include_refresh_token)
+        # Authlib leaves expires_in out when it is 0; a token issued already expired says so.
+        token.setdefault("expires_in", access_token_lifetime())
+        return token
 
     def access_token_generator(self, client: Client, grant_type: str, user, scope: str) -> str:
         if client.access_token_format == "opaque":
@@ -200,11 +208,27 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_extra_claims(self, client: Client, grant_type: str, user, scope: str) -> dict:
         # Authlib stamps iss/iat/exp from the wall clock; these override them with ours.
         now = int(clock.now())
-        return {"iss": current_issuer(), "iat": now, "exp": now + _lifetimes().access_token}
+        return {"iss": current_issuer(), "iat": now, "exp": now + access_token_lifetime()}
 
 
 def _lifetimes():
     return current_app.extensions["mock_provider"].config.lifetimes
+
+
+def access_token_lifetime() -> int:
+    """Seconds a new access token lives: as configured, unless a fault of this issuer says."""
+    for fault in active_faults():
+        if fault.access_token_lifetime is not None:
+            return fault.access_token_lifetime
+    return _lifetimes().access_token
+
+
+def refresh_token_lifetime() -> int:
+    """Seconds a new refresh token lives: as configured, unless a fault of this issuer says."""
+    for fault in active_faults():
+        if fault.refresh_token_lifetime is not None:
+            return fault.refresh_token_lifetime
+    return _lifetimes().refresh_token
 
 
 def save_token(token: dict[str, Any], request) -> None:
@@ -233,8 +257,8 @@ def save_token(token: dict[str, Any], request) -> None:
             refresh_token=refresh,
             scope=token.get("scope", ""),
             issued_at=now,
-            expires_at=now + token.get("expires_in", _lifetimes().access_token),
-            refresh_expires_at=now + _lifetimes().refresh_token if refresh else None,
+            expires_at=now + token.get("expires_in", access_token_lifetime()),
+            refresh_expires_at=now + refresh_token_lifetime() if refresh else None,
         )
     )
 
@@ -288,4 +312,4 @@ class IssuerAtCallback(IssuerParameter):
     """RFC 9207 §2: authorization responses, errors included, carry `iss`."""
 
     def get_issuer(self) -> str:
-        return current_issuer()
+        return response_issuer()

@@ -16,7 +16,7 @@ from . import clock, keys, store
 from .faults import FAULTS
 from .issuers import base_issuer
 from .models import AuthorizationCode, DeviceCode, Grant, LogEntry, Token
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, Scenario
 
 bp = Blueprint("control", __name__, url_prefix="/control")
 
@@ -82,7 +82,7 @@ def reset_clock():
 
 @bp.get("/faults")
 def list_faults():
-    """The fault catalogue, with the issuer that applies each fault."""
+    """The fault catalogue, with the scenarios (and their issuers) that apply each fault."""
     return jsonify(
         {
             "faults": [
@@ -92,7 +92,11 @@ def list_faults():
                     "breaks": fault.breaks,
                     "spec": fault.spec,
                     "what_happens": fault.what_happens,
-                    "issuer": f"{base_issuer()}/scenarios/{fault.id}",
+                    "scenarios": [
+                        {"id": scenario.id, "issuer": _scenario_issuer(scenario)}
+                        for scenario in SCENARIOS.values()
+                        if fault.id in scenario.faults
+                    ],
                 }
                 for fault in FAULTS.values()
             ]
@@ -102,20 +106,8 @@ def list_faults():
 
 @bp.get("/scenarios")
 def list_scenarios():
-    """The scenarios: each is its own issuer, so launching one affects no one else."""
-    return jsonify(
-        {
-            "scenarios": [
-                {
-                    "id": scenario.id,
-                    "title": scenario.title,
-                    "faults": [fault.id for fault in scenario.faults],
-                    "issuer": f"{base_issuer()}/scenarios/{scenario.id}",
-                }
-                for scenario in SCENARIOS.values()
-            ]
-        }
-    )
+    """The scenario catalogue: each is its own issuer, so launching one affects no one else."""
+    return jsonify({"scenarios": [_scenario(scenario) for scenario in SCENARIOS.values()]})
 
 
 @bp.get("/log")
@@ -160,6 +152,29 @@ def reset():
     """Forget every grant, token, consent, registration and log entry; reset the clock."""
     store.reset(current_app.extensions["mock_provider"].config)
     return jsonify({"reset": True, **_clock()})
+
+
+def _scenario_issuer(scenario: Scenario) -> str:
+    return f"{base_issuer()}/scenarios/{scenario.id}"
+
+
+def _scenario(scenario: Scenario) -> dict[str, Any]:
+    """A scenario as the sandbox reads it: exactly these keys (the contract between the apps)."""
+    return {
+        "id": scenario.id,
+        "issuer": _scenario_issuer(scenario),
+        "title": scenario.title,
+        "flow": scenario.flow,
+        "variant": scenario.variant,
+        "step": scenario.step,
+        "at_fault": scenario.at_fault,
+        "learner_sees": scenario.learner_sees,
+        "rule": scenario.rule,
+        "spec": scenario.spec,
+        "fix": scenario.fix,
+        "faults": list(scenario.faults),
+        "client_mistake": scenario.client_mistake,
+    }
 
 
 def _problem(status: int, description: str):

@@ -18,19 +18,30 @@ from flask import Blueprint, current_app, render_template, request, session
 from . import clock, redirect_uris, store
 from .authorization import explain
 from .config import SCOPES
-from .issuers import current_issuer
+from .issuers import active_faults, current_issuer, response_issuer
 from .models import User
 
 bp = Blueprint("interaction", __name__)
 
 
 def signed_in_user() -> User | None:
-    """The user signed in at this browser, or the --auto-login user, signed in on the spot."""
+    """The user signed in at this browser, or the --auto-login user, signed in on the spot.
+
+    Under a scenario with the no-auto-login fault, only a sign-in made at its issuer counts.
+    """
     user = store.get_user(session.get("username"))
+    if _ignores_auto_login():
+        # This issuer counts only a sign-in made here, as a separate provider would.
+        return user if session.get("issuer") == current_issuer() else None
     auto_login = current_app.extensions["mock_provider"].config.auto_login
     if user is None and auto_login:
         user = _sign_in(auto_login)
     return user
+
+
+def _ignores_auto_login() -> bool:
+    """True under a scenario whose fault makes the authorization endpoint sign no one in."""
+    return any(fault.ignores_auto_login for fault in active_faults())
 
 
 def _sign_in(username: str) -> User | None:
@@ -38,6 +49,7 @@ def _sign_in(username: str) -> User | None:
     if user is not None:
         session["username"] = user.username
         session["auth_time"] = int(clock.now())
+        session["issuer"] = current_issuer()
         # Remember which authorization request this sign-in answered, so prompt=login and
         # max_age are satisfied for it when the consent form comes back.
         session["signed_in_for"] = _request_key()
@@ -115,7 +127,7 @@ def _session_too_old() -> bool:
 
 
 def _needs_consent(grant, user: User) -> bool:
-    if current_app.extensions["mock_provider"].config.auto_login:
+    if current_app.extensions["mock_provider"].config.auto_login and not _ignores_auto_login():
         return False  # --auto-login grants consent at once, for scripts and tests
     if grant.prompt == "consent":
         return True
@@ -137,7 +149,7 @@ def _authorization_error(server, error: OAuth2Error):
         explain(error)
         error.state = request.values.get("state")
         _, _, headers = error()
-        location = add_params_to_uri(dict(headers)["Location"], {"iss": current_issuer()})
+        location = add_params_to_uri(dict(headers)["Location"], {"iss": response_issuer()})
         return "", 302, {"Location": location}
     explain(error)
     client = store.get_client(request.values.get("client_id"))

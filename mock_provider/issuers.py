@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from .faults import Fault
+from .faults import FAULTS, Fault
 from .scenarios import SCENARIOS, Scenario
 
 
@@ -33,5 +33,15 @@ def current_issuer() -> str:
 
 
 def active_faults() -> tuple[Fault, ...]:
+    """The faults of this request's scenario; none on the default issuer."""
     scenario = current_scenario()
-    return scenario.faults if scenario else ()
+    return tuple(FAULTS[fault_id] for fault_id in scenario.faults) if scenario else ()
+
+
+def response_issuer() -> str:
+    """The `iss` of an authorization response (RFC 9207 §2), as a fault may falsify it."""
+    issuer = current_issuer()
+    for fault in active_faults():
+        if fault.tamper_iss_parameter is not None:
+            issuer = fault.tamper_iss_parameter(issuer)
+    return issuer

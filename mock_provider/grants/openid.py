@@ -1,7 +1,8 @@
 """OpenID Connect ID tokens (OIDC Core §2, §3.1.3.6): RS256, with `kid`, `iss`, `azp`.
 
 Faults that a correct client must catch are applied here, in one place, to the finished
-token's claims, so the normal path never sees them.
+token: its claims, then how it is signed. The default issuer has no faults, so its ID tokens
+leave exactly as Authlib built them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core import grants as oidc_grants
 from flask import current_app
 from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from .. import clock, keys
 from ..issuers import active_faults, current_issuer
@@ -47,15 +49,23 @@ class OpenIDCode(oidc_grants.OpenIDCode):
 
     def encode_id_token(self, token: dict, request) -> str:
         id_token = super().encode_id_token(token, request)
-        faults = [f for f in active_faults() if f.tamper_id_token]
+        faults = [f for f in active_faults() if f.tamper_id_token or f.sign_id_token]
         if not faults:
             return id_token
         key = keys.signing_key()
         decoded = jwt.decode(id_token, key)
-        claims = dict(decoded.claims)
+        header, claims = dict(decoded.header), dict(decoded.claims)
+        sign = _sign
         for fault in faults:
-            claims = fault.tamper_id_token(claims)  # type: ignore[misc]
-        return jwt.encode(decoded.header, claims, key)
+            if fault.tamper_id_token is not None:
+                claims = fault.tamper_id_token(claims)
+            if fault.sign_id_token is not None:
+                sign = fault.sign_id_token
+        return sign(header, claims, key)
+
+
+def _sign(header: dict[str, Any], claims: dict[str, Any], key: RSAKey) -> str:
+    return jwt.encode(header, claims, key)
 
 
 def user_claims(user: User, scope: str) -> UserInfo:

@@ -10,8 +10,15 @@ import pytest
 from mock_provider import ProviderConfig, create_app
 from mock_provider.config import USER_CLAIMS, ClientSpec, Lifetimes
 from mock_provider.faults import FAULTS
+from mock_provider.scenarios import SCENARIOS
 
 REFERENCE = Path(__file__).parents[2] / "docs" / "reference"
+AT_FAULT = {
+    "client": "the client",
+    "provider": "the provider",
+    "attacker": "an attacker",
+    "user": "the user",
+}
 
 
 def _page(name: str) -> str:
@@ -45,9 +52,45 @@ def test_every_route_is_also_served_under_each_scenario_issuer(tmp_path):
     assert {f"/scenarios/<scenario_id>{rule}" for rule in protocol} <= rules
 
 
-@pytest.mark.parametrize("fault_id", FAULTS)
-def test_every_fault_has_a_section_in_the_faults_reference(fault_id):
-    assert f"## `{fault_id}`" in _page("faults.md")
+def _section(part: str, anchor: str) -> str:
+    """The section headed `### ... {#anchor}` in the scenarios or faults part of the faults
+    page, up to the next heading, with whitespace collapsed; "" if there is none."""
+    scenarios, _, faults = _page("faults.md").partition("\n## Faults\n")
+    lines = (scenarios if part == "scenarios" else faults).splitlines()
+    heading = [i for i, line in enumerate(lines) if line.endswith(f"{{#{anchor}}}")]
+    if not heading or not lines[heading[0]].startswith("### "):
+        return ""
+    body = []
+    for line in lines[heading[0] + 1 :]:
+        if line.startswith("#"):
+            break
+        body.append(line)
+    return _words(" ".join([lines[heading[0]], *body]))
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=lambda fault: fault.id)
+def test_every_fault_has_a_section_with_its_rule_in_the_faults_reference(fault):
+    section = _section("faults", f"fault-{fault.id}")
+
+    assert section.startswith(f"### `{fault.id}`")
+    assert _words(f'**Rule:** "{fault.breaks}" ({fault.spec})') in section
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=lambda scenario: scenario.id)
+def test_every_scenario_has_a_section_with_its_rule_section_and_fix(scenario):
+    section = _section("scenarios", f"scenario-{scenario.id}")
+
+    assert section.startswith(f"### `{scenario.id}`: {scenario.title}")
+    assert f"**Issuer:** `/scenarios/{scenario.id}`" in section
+    assert f"breaks at step `{scenario.step}`" in section
+    assert f"**At fault:** {AT_FAULT[scenario.at_fault]}" in section
+    assert _words(f"**What the learner sees:** {scenario.learner_sees}") in section
+    assert _words(f'**Rule:** "{scenario.rule}" ({scenario.spec})') in section
+    assert _words(f"**Fix:** {scenario.fix}") in section
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ def test_openid_client_refuses_an_id_token_for_another_audience(provider, run_fl
 
 
 def test_openid_client_reports_the_providers_explanation_for_an_expired_code(provider, run_flow):
-    issuer = f"{provider.issuer}/scenarios/expired-code"
+    issuer = f"{provider.issuer}/scenarios/code-expired"
 
     status, result = run_flow(issuer, "web-app", "web-app-secret")
 
