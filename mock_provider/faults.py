@@ -177,9 +177,9 @@ FAULTS: dict[str, Fault] = {
             breaks="The current time MUST be before the time represented by the exp Claim "
             "(possibly allowing for some small leeway to account for clock skew).",
             spec="OIDC Core §3.1.3.7 (9)",
-            what_happens="The ID token's exp is 60 seconds before its iat: it expired before it "
-            "was issued.",
-            tamper_id_token=lambda claims: {**claims, "exp": claims["iat"] - 60},
+            what_happens="The ID token's exp is an hour before its iat: it expired before it was "
+            "issued, by far more than any clock-skew leeway.",
+            tamper_id_token=lambda claims: {**claims, "exp": claims["iat"] - 3600},
         ),
         Fault(
             id="nonce-mismatch",

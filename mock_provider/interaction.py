@@ -127,10 +127,10 @@ def _session_too_old() -> bool:
 
 
 def _needs_consent(grant, user: User) -> bool:
+    if grant.prompt == "consent":
+        return True  # OIDC Core §3.1.2.1: prompt=consent MUST ask, even under --auto-login
     if current_app.extensions["mock_provider"].config.auto_login and not _ignores_auto_login():
         return False  # --auto-login grants consent at once, for scripts and tests
-    if grant.prompt == "consent":
-        return True
     wanted = set(grant.request.scope.split())
     return not wanted <= store.consented_scope(user.username, grant.client.client_id)
 

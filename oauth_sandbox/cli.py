@@ -64,7 +64,7 @@ def main(context: click.Context) -> None:
 @click.option(
     "--auto-login",
     metavar="USER",
-    help="Sign USER in and grant consent at once; every check still runs.",
+    help="Sign USER in and grant consent at once (prompt=consent still asks); every check runs.",
 )
 @click.option(
     "--database",

@@ -35,10 +35,11 @@ class ProviderMetadata:
         return self.document.get("mock_provider_control_endpoint")
 
 
-def discover(issuer: str, run: Run) -> ProviderMetadata:
-    """Fetch and check the issuer's metadata, recording the exchange in the run."""
+def discover(issuer: str, run: Run | None = None) -> ProviderMetadata:
+    """Fetch and check the issuer's metadata, recording the exchange in the run (if any)."""
     session = requests.Session()
-    session.hooks["response"].append(run.response_hook("discovery_request"))
+    if run is not None:
+        session.hooks["response"].append(run.response_hook("discovery_request"))
     try:
         response = session.get(issuer + WELL_KNOWN, timeout=10)
     except requests.RequestException as error:

@@ -63,6 +63,8 @@ class Run:
     #: The provider's metadata and the client credentials this run uses (set when it starts).
     provider: Any = None
     credentials: Any = None
+    #: The failure scenario this run plays (a scenarios.Scenario), None for an ordinary run.
+    scenario: Any = None
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

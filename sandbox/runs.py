@@ -6,6 +6,10 @@ shown in its timeline.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
+from . import mistakes
 from .config import SandboxConfig
 from .discovery import discover
 from .flows import Flow, Variant
@@ -16,13 +20,27 @@ REGISTERED_SCOPE = "openid profile email photos.read"  # what the sandbox may as
 
 
 def start_run(
-    flow: Flow, variant: Variant, config: SandboxConfig, registrations: Registrations
+    flow: Flow,
+    variant: Variant,
+    config: SandboxConfig,
+    registrations: Registrations,
+    issuer: str | None = None,
+    scenario: Any = None,
 ) -> Run:
-    """A new run of `flow`, ready for its first step after discovery."""
-    run = Run(flow=flow.id, variant=variant.id, issuer=config.issuer)
-    run.provider = discover(config.issuer, run)
+    """A new run of `flow`, ready for its first step after discovery.
+
+    `issuer` overrides the configured one for this run only (a failure scenario is its own
+    issuer); `scenario` is the catalogue entry the run plays, whose client mistake the flow makes.
+    """
+    issuer = issuer or config.issuer
+    run = Run(flow=flow.id, variant=variant.id, issuer=issuer, scenario=scenario)
+    run.provider = discover(issuer, run)
     run.completed.append("discovery_request")
     run.credentials = _credentials(run, variant, config, registrations)
+    if (mistake := mistakes.of(run)) and mistake.another_client:
+        run.client_state["attacker_client"] = asdict(
+            _registered(run, variant, config, registrations, kind="attacker")
+        )
     run.client_state["redirect_uri"] = config.redirect_uri
     flow.start(run, variant)
     return run
@@ -36,6 +54,13 @@ def _credentials(
         return ClientCredentials(config.client_id, config.client_secret, method)
     shape = variant.registration
     kind = shape.kind if shape else ("public" if variant.public else "confidential")
+    return _registered(run, variant, config, registrations, kind)
+
+
+def _registered(
+    run: Run, variant: Variant, config: SandboxConfig, registrations: Registrations, kind: str
+) -> ClientCredentials:
+    """The client registered as `kind` at the run's issuer, registering it the first time."""
     known = registrations.get(run.provider.issuer, kind)
     if known is not None:
         return known
@@ -45,7 +70,10 @@ def _credentials(
             f"redirect_uri {config.redirect_uri} there, then start the sandbox with "
             "--client-id and --client-secret."
         )
-    return registrations.register(run.provider, run, kind, _metadata(config, variant))
+    metadata = _metadata(config, variant)
+    if kind == "attacker":  # a second client at the same provider, the attacker's own
+        metadata["client_name"] = "attacker's client (a second client of the same provider)"
+    return registrations.register(run.provider, run, kind, metadata)
 
 
 def _metadata(config: SandboxConfig, variant: Variant) -> dict:

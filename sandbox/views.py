@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from . import annotations, diagram, display, exports, provider_view
+from . import annotations, diagram, display, exports, mistakes, provider_view, scenarios
 from .discovery import DiscoveryError
 from .flows import FLOWS, Flow, authorization_code, logout
 from .flows.base import REGISTRATION
@@ -68,7 +68,17 @@ def index():
         if not waiting.error:
             waiting.completed.append(logout.STEP)
         return redirect(url_for(".step", run_id=waiting.id, step_id=logout.STEP))
-    return render_template("flows/index.html", flows=FLOWS.values(), runs=runs)
+    try:
+        groups, unavailable = scenarios.by_step(scenarios.catalogue(_state().config.issuer)), None
+    except scenarios.ScenariosUnavailable as error:
+        groups, unavailable = [], str(error)
+    return render_template(
+        "flows/index.html",
+        flows=FLOWS.values(),
+        runs=runs,
+        scenario_groups=groups,
+        scenarios_unavailable=unavailable,
+    )
 
 
 @bp.post("/flows/<flow_id>/runs")
@@ -76,8 +86,33 @@ def new_run(flow_id: str):
     """Start a run: discovery, registration if needed, then the first step."""
     flow = FLOWS.get(flow_id) or abort(404, f"There is no flow {flow_id!r}.")
     variant = flow.variant(request.form.get("variant", "")) or flow.variants[0]
+    return _start(flow, variant)
+
+
+@bp.post("/scenarios/<scenario_id>/runs")
+def launch_scenario(scenario_id: str):
+    """Launch a failure scenario: a run of its flow against its own issuer, making its mistake."""
     try:
-        run = start_run(flow, variant, _state().config, _state().registrations)
+        scenario = scenarios.find(_state().config.issuer, scenario_id)
+    except scenarios.ScenariosUnavailable as error:
+        return render_template(
+            "problem.html", title="No failure scenarios", problem=str(error)
+        ), 502
+    if scenario is None:
+        abort(404, f"The provider's catalogue has no scenario {scenario_id!r}.")
+    flow = FLOWS.get(scenario.flow)
+    variant = flow.variant(scenario.variant) if flow and scenario.variant else None
+    if flow is None or (scenario.variant and variant is None):
+        abort(501, f"This sandbox has no flow {scenario.flow!r} ({scenario.variant}) to run.")
+    if scenario.client_mistake and scenario.client_mistake not in mistakes.MISTAKES:
+        abort(501, f"This sandbox cannot make the client mistake {scenario.client_mistake!r}.")
+    return _start(flow, variant or flow.variants[0], issuer=scenario.issuer, scenario=scenario)
+
+
+def _start(flow: Flow, variant, **scenario):
+    """Start the run, keep it for this learner, and open its first step."""
+    try:
+        run = start_run(flow, variant, _state().config, _state().registrations, **scenario)
     except (DiscoveryError, RegistrationError) as error:
         return render_template(
             "problem.html", title="The provider cannot be used", problem=str(error)
@@ -121,6 +156,8 @@ def step(run_id: str, step_id: str):
         else None,
         provider_entries=provider_view.entries_for(run, exchanges) if exchanges else None,
         sequence=diagram.render(_arrows(run, flow), current_step=step_id),
+        mistake=mistakes.of(run),
+        failed_step=scenarios.failed_step(run, flow) if run.scenario else None,
     )
 
 

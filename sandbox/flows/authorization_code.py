@@ -7,14 +7,15 @@ one exchange through Authlib's client, recorded in the run.
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
-from .. import id_tokens, provider_view
-from ..provider_client import oauth_session, preview
+from .. import id_tokens, mistakes, provider_view
+from ..provider_client import ClientCredentials, oauth_session, preview
 from ..recorder import Exchange, Run
 from .base import DISCOVERY, Flow, Step, Variant
 
@@ -23,25 +24,30 @@ SCOPE = "openid profile email photos.read"
 
 def start(run: Run, variant: Variant) -> None:
     """Make up state, nonce and (with PKCE) a code_verifier, and build the authorization URL."""
+    params = {
+        "client_id": run.credentials.client_id,
+        "redirect_uri": run.client_state["redirect_uri"],
+        "scope": SCOPE,
+        "response_type": "code",
+        "state": generate_token(24),
+        "nonce": generate_token(24),
+        "code_verifier": generate_token(48) if variant.pkce else None,
+    }
+    # A failure scenario may send something else on purpose (mistakes.py).
+    params = mistakes.alter(run, "authorization_request", mistakes.PARAMETERS, params)
+    # The client keeps what it sent: state and nonce to compare, the verifier to prove.
     run.client_state.update(
-        state=generate_token(24),
-        nonce=generate_token(24),
-        code_verifier=generate_token(48) if variant.pkce else None,
+        state=params["state"], nonce=params["nonce"], code_verifier=params["code_verifier"]
     )
-    session = _session(run, "authorization_request")
-    extra = {"code_challenge_method": "S256"} if variant.pkce else {}
-    url, _ = session.create_authorization_url(
-        run.provider.authorization_endpoint,
-        state=run.client_state["state"],
-        nonce=run.client_state["nonce"],
-        code_verifier=run.client_state["code_verifier"],
-        **extra,
-    )
+    credentials = dataclasses.replace(run.credentials, client_id=params.pop("client_id"))
+    session = _session(run, "authorization_request", credentials)
+    url, _ = session.create_authorization_url(run.provider.authorization_endpoint, **params)
     run.client_state["authorization_url"] = url
 
 
 def receive_callback(run: Run, callback_url: str) -> None:
     """Record the redirect the browser carried back, and compare state and iss (RFC 9207)."""
+    callback_url = mistakes.alter(run, "authorization_response", mistakes.RESPONSE, callback_url)
     params = dict(parse_qsl(urlsplit(callback_url).query))
     run.record(
         Exchange(
@@ -100,30 +106,43 @@ def _callback_checks(run: Run, params: dict[str, str]) -> list[id_tokens.Check]:
 
 
 def _token_call(run: Run):
+    params = {
+        "redirect_uri": run.client_state["redirect_uri"],
+        "code_verifier": run.client_state["code_verifier"],
+    }
+    params = mistakes.alter(run, "token_request", mistakes.PARAMETERS, params)
+
     def call(session):
         return session.fetch_token(
             run.provider.token_endpoint,
             authorization_response=run.client_state["callback_url"],
             state=run.client_state["state"],
-            code_verifier=run.client_state["code_verifier"],
+            **params,
         )
 
     return call
 
 
+def _token_session(run: Run):
+    credentials = mistakes.alter(run, "token_request", mistakes.CREDENTIALS, run.credentials)
+    return _session(run, "token_request", credentials)
+
+
 def preview_token_request(run: Run) -> requests.PreparedRequest:
     """The token request exactly as Authlib will send it."""
-    return preview(_token_call(run), _session(run, "token_request"))
+    return preview(_token_call(run), _token_session(run))
 
 
 def exchange_code(run: Run) -> None:
     """Trade the authorization code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5)."""
+    call = _token_call(run)
     try:
-        token = _token_call(run)(_session(run, "token_request"))
+        token = call(_token_session(run))
     except OAuthError as error:
         run.error = f"{error.error}: {error.description}"
         return
     run.client_state["tokens"] = dict(token)
+    mistakes.repeat(run, "token_request", lambda: call(_token_session(run)))
 
 
 def validate_id_token(run: Run) -> None:
@@ -167,11 +186,11 @@ def request_userinfo(run: Run) -> None:
         run.error = f"userinfo answered {response.status_code}"
 
 
-def _session(run: Run, step: str):
+def _session(run: Run, step: str, credentials: ClientCredentials | None = None):
     return oauth_session(
         run,
         step,
-        run.credentials,
+        credentials or run.credentials,
         scope=SCOPE,
         redirect_uri=run.client_state.get("redirect_uri"),
         token=run.client_state.get("tokens"),

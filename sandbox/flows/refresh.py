@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from authlib.integrations.base_client import OAuthError
 
+from .. import mistakes
 from ..id_tokens import Check, decode_unverified, relative
 from ..provider_client import preview
 from ..recorder import Run
@@ -81,18 +82,24 @@ def _expiry_checks(run: Run, provider_now: Any) -> list[Check]:
     return [Check("exp", expired, reason, "RFC 7519 §4.1.4")]
 
 
-def _refresh_call(refresh_token: str, token_endpoint: str):
+def _refresh_call(refresh_token: str, token_endpoint: str, **params: Any):
     def call(session):
-        return session.refresh_token(token_endpoint, refresh_token=refresh_token)
+        return session.refresh_token(token_endpoint, refresh_token=refresh_token, **params)
 
     return call
+
+
+def _refresh_request(run: Run):
+    """The refresh request, with whatever a failure scenario changes in it (mistakes.py)."""
+    params = mistakes.alter(run, "refresh_request", mistakes.PARAMETERS, {})
+    refresh_token = run.client_state["tokens"]["refresh_token"]
+    return _refresh_call(refresh_token, run.provider.token_endpoint, **params)
 
 
 def preview_refresh(run: Run) -> requests.PreparedRequest | None:
     if not run.client_state["tokens"].get("refresh_token"):
         return None
-    call = _refresh_call(run.client_state["tokens"]["refresh_token"], run.provider.token_endpoint)
-    return preview(call, bearer_session(run, "refresh_request"))
+    return preview(_refresh_request(run), bearer_session(run, "refresh_request"))
 
 
 def refresh(run: Run) -> None:
@@ -101,7 +108,7 @@ def refresh(run: Run) -> None:
     if not old.get("refresh_token"):
         run.error = "The token response had no refresh_token, so there is nothing to refresh with."
         return
-    call = _refresh_call(old["refresh_token"], run.provider.token_endpoint)
+    call = _refresh_request(run)
     try:
         token = call(bearer_session(run, "refresh_request"))
     except OAuthError as error:
@@ -127,6 +134,7 @@ def refresh(run: Run) -> None:
             "RFC 6749 §5.1",
         ),
     ]
+    mistakes.repeat(run, "refresh_request", lambda: call(bearer_session(run, "refresh_request")))
 
 
 def preview_reuse(run: Run) -> requests.PreparedRequest:

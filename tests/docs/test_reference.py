@@ -73,11 +73,12 @@ def _words(text: str) -> str:
 
 
 @pytest.mark.parametrize("fault", FAULTS.values(), ids=lambda fault: fault.id)
-def test_every_fault_has_a_section_with_its_rule_in_the_faults_reference(fault):
+def test_every_fault_has_a_section_with_its_rule_and_effect_in_the_faults_reference(fault):
     section = _section("faults", f"fault-{fault.id}")
 
     assert section.startswith(f"### `{fault.id}`")
     assert _words(f'**Rule:** "{fault.breaks}" ({fault.spec})') in section
+    assert _words(f"**What happens:** {fault.what_happens}") in section
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=lambda scenario: scenario.id)
