@@ -82,6 +82,19 @@ def catalogue(issuer: str) -> list[Scenario]:
     return [Scenario.from_json(entry) for entry in body["scenarios"]]
 
 
+def at_step(run: Run, step_id: str) -> list[Scenario]:
+    """The scenarios that break at `step_id`, for the step page's "What could go wrong here"."""
+    control = run.provider.control_api if run.provider else None
+    if not control:
+        return []
+    try:
+        response = requests.get(f"{control}/scenarios", timeout=5)
+        entries = response.json()["scenarios"] if response.ok else []
+    except (requests.RequestException, ValueError, KeyError):
+        return []
+    return [Scenario.from_json(entry) for entry in entries if entry.get("step") == step_id]
+
+
 def find(issuer: str, scenario_id: str) -> Scenario | None:
     return next((s for s in catalogue(issuer) if s.id == scenario_id), None)
 

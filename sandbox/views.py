@@ -158,6 +158,7 @@ def step(run_id: str, step_id: str):
         sequence=diagram.render(_arrows(run, flow), current_step=step_id),
         mistake=mistakes.of(run),
         failed_step=scenarios.failed_step(run, flow) if run.scenario else None,
+        could_go_wrong=scenarios.at_step(run, step_id),
     )
 
 

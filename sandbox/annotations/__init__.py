@@ -8,7 +8,7 @@ Each entry quotes a short excerpt of the spec, so the page reads offline, and na
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -35,7 +35,6 @@ class StepNote:
     spec: str
     notice: str
     docs: str = ""  # path of the matching docs page, e.g. "explanation/state-nonce-pkce.md"
-    what_could_go_wrong: tuple[str, ...] = field(default_factory=tuple)  # scenario ids
 
 
 @cache
@@ -49,13 +48,7 @@ def _table(kind: str) -> dict[str, Annotation]:
 def _steps() -> dict[str, StepNote]:
     with (HERE / "steps.toml").open("rb") as file:
         data = tomllib.load(file)
-    return {
-        step: StepNote(
-            step=step,
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()},
-        )
-        for step, entry in data.items()
-    }
+    return {step: StepNote(step=step, **entry) for step, entry in data.items()}
 
 
 def parameter(name: str) -> Annotation | None:

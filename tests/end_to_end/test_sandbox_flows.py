@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from mock_provider import ProviderConfig
 from mock_provider.faults import FAULTS
@@ -182,3 +183,18 @@ def test_every_parameter_and_claim_on_the_step_pages_is_explained(provider, vari
 
     assert shown > 60  # discovery, callback, token response, JWT claims, userinfo
     assert all(names == [] for names in missing.values()), missing
+
+
+def test_each_step_page_offers_the_scenarios_that_break_at_that_step(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "confidential-pkce")
+    follow_authorization_link(learner, path)
+
+    token_page = page(learner.get(path.rsplit("/", 1)[0] + "/token_request"))
+
+    section = token_page.find("section", attrs={"aria-labelledby": "could-go-wrong"})
+    launches = [button["aria-label"] for button in section.find_all("button")]
+    catalogue = requests.get(f"{provider.issuer}/control/scenarios", timeout=5).json()["scenarios"]
+    expected = [f"Launch {s['title']}" for s in catalogue if s["step"] == "token_request"]
+    assert launches == expected
+    assert len(launches) >= 5  # replay, expiry, redirect_uri, verifier, secret...
