@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from mock_provider.config import ConfigError, ProviderConfig
 from mock_provider.server import BoundProvider, bind
 from sandbox import SandboxConfig
 from sandbox import create_app as create_sandbox_app
+from sandbox.playlists import PlaylistError
 
 
 def default_database_url() -> str:
@@ -32,6 +34,13 @@ def default_database_url() -> str:
     folder = Path(state_home) / "oauth-sandbox"
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'provider.sqlite3'}"
+
+
+PLAYLIST_OPTION = click.option(
+    "--playlist",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML playlist of failure scenarios for the instructor page (see the how-to).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
@@ -129,10 +138,13 @@ def _bind_provider(host, port, config_file, auto_login, database, issuer) -> Bou
 )
 @click.option("--client-id", metavar="ID", help="Use this client instead of registering one.")
 @click.option("--client-secret", metavar="SECRET", help="The secret of --client-id, if any.")
-def sandbox_command(host, port, issuer, client_id, client_secret) -> None:
+@PLAYLIST_OPTION
+def sandbox_command(host, port, issuer, client_id, client_secret, playlist) -> None:
     """Serve only the client app, against any issuer."""
     started = time.perf_counter()
-    server, base_url = _bind_sandbox(host, port, issuer.rstrip("/"), client_id, client_secret)
+    server, base_url = _bind_sandbox(
+        host, port, issuer.rstrip("/"), client_id, client_secret, playlist
+    )
     click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
     click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
     _serve_until_interrupted(server)
@@ -155,12 +167,22 @@ def sandbox_command(host, port, issuer, client_id, client_secret) -> None:
     help="The mock provider's port.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the sandbox in a browser.")
-def run(port: int = 8000, provider_port: int = 9000, open_browser: bool = False) -> None:
+@PLAYLIST_OPTION
+def run(
+    port: int = 8000,
+    provider_port: int = 9000,
+    open_browser: bool = False,
+    playlist: Path | None = None,
+) -> None:
     """Start the mock provider and the sandbox together, on loopback."""
     started = time.perf_counter()
     provider_bound = _bind_provider("127.0.0.1", provider_port, None, None, None, None)
     issuer = provider_bound.issuer
-    server, base_url = _bind_sandbox("127.0.0.1", port, issuer, None, None)
+    try:
+        server, base_url = _bind_sandbox("127.0.0.1", port, issuer, None, None, playlist)
+    except click.ClickException:
+        provider_bound.close()
+        raise
     threading.Thread(target=provider_bound.serve, name="mock_provider", daemon=True).start()
     _announce(provider_bound.app.extensions["mock_provider"].config, False, started)
     click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
@@ -173,17 +195,20 @@ def run(port: int = 8000, provider_port: int = 9000, open_browser: bool = False)
     click.echo("\noauth-sandbox: stopped.")
 
 
-def _bind_sandbox(host, port, issuer, client_id, client_secret):
+def _bind_sandbox(host, port, issuer, client_id, client_secret, playlist=None):
     """Bind the sandbox's socket, then create the app knowing its real base URL."""
+    try:  # a bad playlist stops the start before anything listens
+        config = SandboxConfig(
+            issuer=issuer, client_id=client_id, client_secret=client_secret, playlist=playlist
+        )
+    except PlaylistError as error:
+        raise click.ClickException(str(error)) from None
     try:
         server = create_server(_not_ready, host=host, port=port, threads=8, ident="sandbox")
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     base_url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
-    config = SandboxConfig(
-        issuer=issuer, base_url=base_url, client_id=client_id, client_secret=client_secret
-    )
-    server.application = create_sandbox_app(config)  # type: ignore[union-attr]
+    server.application = create_sandbox_app(replace(config, base_url=base_url))  # type: ignore[union-attr]
     return server, base_url
 
 

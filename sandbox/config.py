@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import playlists
+
 
 def _built_site() -> Path | None:
     from .docs_site import BUILT_SITE
@@ -33,6 +35,13 @@ class SandboxConfig:
     docs_dir: Path | None = field(default_factory=_built_site)
     #: Runs kept per learner; the oldest go first.
     runs_per_learner: int = 20
+    #: An instructor's playlist of scenarios (TOML, see playlists.py), shown on /instructor.
+    playlist: Path | None = None
+
+    def __post_init__(self) -> None:
+        # A bad playlist stops the start, naming the file, the key and what was expected.
+        if self.playlist is not None:
+            playlists.load(self.playlist)
 
     @property
     def redirect_uri(self) -> str:
