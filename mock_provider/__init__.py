@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import ipaddress
 import logging
 import sys
@@ -15,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.base import OAuth2Error
-from flask import Blueprint, Flask, abort, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import authorization, clock, control, endpoints, interaction, keys, request_log, store
 from .authorization import REALM, wire_safe
 from .config import ProviderConfig
-from .issuers import current_issuer, select_scenario
+from .issuers import active_faults, current_issuer, select_scenario
 
 __all__ = ["ProviderConfig", "create_app"]
 
@@ -94,6 +95,25 @@ def _select_scenario(_endpoint: str | None, values: dict[str, Any] | None) -> No
     scenario_id = values.pop("scenario_id", None) if values else None
     if not select_scenario(scenario_id):
         abort(404, f"there is no scenario '{scenario_id}'; GET /control/scenarios lists them")
+    _refuse_vulnerable_issuer_beyond_loopback()
+
+
+def _refuse_vulnerable_issuer_beyond_loopback() -> None:
+    """A VULNERABLE issuer hands codes and tokens to attackers, so beyond loopback (where an
+    instructor token is set) only the instructor may use it: `X-Instructor-Token: <token>`,
+    or an `instructor_token` cookie for a browser."""
+    token = current_app.extensions["mock_provider"].config.instructor_token
+    if token is None or not any(fault.vulnerable for fault in active_faults()):
+        return
+    sent = request.headers.get("X-Instructor-Token") or request.cookies.get("instructor_token")
+    if sent and hmac.compare_digest(sent.encode(), token.encode()):
+        return
+    abort(
+        403,
+        "this issuer is a deliberately VULNERABLE setting, for demonstrating attacks; the "
+        "provider is reachable beyond loopback, so it needs the instructor token printed at "
+        "start-up (X-Instructor-Token header or instructor_token cookie)",
+    )
 
 
 def _reject_malformed():
@@ -153,7 +173,9 @@ def _http_error(error: HTTPException):
         description = f"{request.method} is not allowed here; use {allowed}"
     elif error.code == 413:
         description = f"the request is larger than {MAX_REQUEST_BYTES} bytes"
-    code = {401: "invalid_client", 404: "not_found"}.get(error.code or 400, "invalid_request")
+    code = {401: "invalid_client", 403: "access_denied", 404: "not_found"}.get(
+        error.code or 400, "invalid_request"
+    )
     if _wants_json():
         response = jsonify({"error": code, "error_description": wire_safe(description)})
         if error.code == 401:  # RFC 7235 §3.1: a 401 carries a challenge

@@ -7,7 +7,11 @@ learner beside them. Each kind of fault is applied in one place:
 - ID token faults (claims, signature, header) in `grants/openid.py`, `OpenIDCode.encode_id_token`;
 - the RFC 9207 `iss` of the authorization response in `issuers.response_issuer`;
 - lifetimes where codes and tokens are stored (`grants/authorization_code.py`, `authorization.py`);
-- `ignores_auto_login` in `interaction.signed_in_user`.
+- `ignores_auto_login` in `interaction.signed_in_user`;
+- the VULNERABLE settings (`redirect_uri_prefix_match`, `pkce_optional`) in the one check each
+  weakens: `models.Client.check_redirect_uri` and `grants/proof_key.ProofKey`. Their issuers are
+  refused beyond loopback without the instructor token (`vulnerable_issuer_refusal` in
+  `__init__.py`), because they hand codes and tokens to whoever asks.
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ class Fault:
     access_token_lifetime: int | None = None
     refresh_token_lifetime: int | None = None
     ignores_auto_login: bool = False  # only a sign-in at this issuer counts
+    redirect_uri_prefix_match: bool = False  # VULNERABLE: any URI starting with a registered one
+    pkce_optional: bool = False  # VULNERABLE: public clients may leave PKCE out
+
+    @property
+    def vulnerable(self) -> bool:
+        """True for a setting that lets an attack succeed, not merely a client notice it."""
+        return self.redirect_uri_prefix_match or self.pkce_optional
 
 
 def another_issuer(issuer: str) -> str:
@@ -213,6 +224,31 @@ FAULTS: dict[str, Fault] = {
             what_happens="Refresh tokens live 0 seconds, so the first refresh request fails "
             "with invalid_grant and the user must sign in again.",
             refresh_token_lifetime=0,
+        ),
+        Fault(
+            id="redirect-uri-prefix",
+            title="redirect_uri matched by prefix (VULNERABLE)",
+            breaks="When comparing client redirection URIs against pre-registered URIs, "
+            "authorization servers MUST utilize exact string matching except for port numbers "
+            "in localhost redirection URIs of native apps",
+            spec="RFC 9700 §2.1",
+            what_happens="The authorization endpoint accepts any redirect_uri that starts with "
+            "a registered one, so an attacker's URI that merely begins with the client's "
+            "receives the authorization code.",
+            redirect_uri_prefix_match=True,
+        ),
+        Fault(
+            id="pkce-optional",
+            title="PKCE optional for public clients (VULNERABLE)",
+            breaks="If the server requires Proof Key for Code Exchange (PKCE) by OAuth public "
+            'clients and the client does not send the "code_challenge" in the request, the '
+            'authorization endpoint MUST return the authorization error response with the "error" '
+            'value set to "invalid_request".',
+            spec="RFC 7636 §4.4.1",
+            what_happens="A public client may leave PKCE out: the authorization endpoint issues a "
+            "code without a code_challenge, and the token endpoint redeems it for anyone who "
+            "presents it with the client_id.",
+            pkce_optional=True,
         ),
     )
 }

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import clock, request_log
 from .config import SCOPES
+from .issuers import active_faults
 
 
 class Base(DeclarativeBase):
@@ -91,6 +92,18 @@ class Client(Base, ClientMixin):
         # RFC 9700 §4.1.3 and RFC 6749 §3.1.2.3: compare by exact string matching.
         matched = redirect_uri in self.redirect_uris
         registered = ", ".join(self.redirect_uris) or "(none)"
+        if any(fault.redirect_uri_prefix_match for fault in active_faults()):
+            # The deliberately VULNERABLE setting: what lenient providers did, and attackers used.
+            prefixed = any(redirect_uri.startswith(uri) for uri in self.redirect_uris)
+            request_log.check(
+                "redirect_uri prefix match (VULNERABLE)",
+                prefixed,
+                f"registered {registered}; received {redirect_uri}; accepted because it starts "
+                "with a registered URI, where RFC 9700 section 2.1 requires exact matching"
+                if prefixed
+                else f"no registered URI is a prefix of {redirect_uri}: registered {registered}",
+            )
+            return prefixed
         request_log.check(
             "redirect_uri exact match",
             matched,

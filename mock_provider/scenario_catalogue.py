@@ -496,4 +496,39 @@ CATALOGUE: tuple[Scenario, ...] = (
         "request so the user can consent.",
         client_mistake="refresh-broader-scope",
     ),
+    # Secure and vulnerable, side by side: deliberately VULNERABLE issuers, where an attack the
+    # default issuer stops succeeds. Their ids start with "vulnerable-"; the sandbox runs them
+    # from its attack pages, against an attacker site of its own. Refused beyond loopback
+    # without the instructor token.
+    Scenario(
+        id="vulnerable-redirect-prefix",
+        title="redirect_uri matched by prefix (VULNERABLE)",
+        flow="authorization-code",
+        variant="public-pkce",
+        step="authorization_request",
+        at_fault="provider",
+        learner_sees="The provider accepts the attacker's redirect_uri, which only starts with "
+        "the registered one, and sends the browser, with the authorization code, to the "
+        "attacker's site; the attacker redeems the code for the user's tokens.",
+        rule=FAULTS["redirect-uri-prefix"].breaks,
+        spec=FAULTS["redirect-uri-prefix"].spec,
+        fix="Compare redirect_uri with the registered URIs by exact string comparison, and "
+        "register full URIs (scheme, host, port and path), never a prefix.",
+        faults=("redirect-uri-prefix",),
+    ),
+    Scenario(
+        id="vulnerable-pkce-optional",
+        title="PKCE optional for public clients (VULNERABLE)",
+        flow="authorization-code",
+        variant="public-pkce",
+        step="token_request",
+        at_fault="provider",
+        learner_sees="A public client without PKCE gets a code; an attacker who intercepts the "
+        "code redeems it with the client_id alone and obtains the user's tokens.",
+        rule=FAULTS["pkce-optional"].breaks,
+        spec=FAULTS["pkce-optional"].spec,
+        fix="Require a code_challenge from every public client (and verify the code_verifier "
+        "at the token endpoint), so an intercepted code is useless without the verifier.",
+        faults=("pkce-optional",),
+    ),
 )

@@ -16,6 +16,7 @@ import time
 import webbrowser
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from waitress.server import create_server
@@ -25,6 +26,7 @@ from mock_provider.config import ConfigError, ProviderConfig
 from mock_provider.server import BoundProvider, bind
 from sandbox import SandboxConfig
 from sandbox import create_app as create_sandbox_app
+from sandbox.attacker import create_attacker_app
 from sandbox.playlists import PlaylistError
 
 
@@ -184,15 +186,40 @@ def run(
         provider_bound.close()
         raise
     threading.Thread(target=provider_bound.serve, name="mock_provider", daemon=True).start()
+    attacker_url = server.application.extensions["sandbox"].config.attacker_base_url  # type: ignore[union-attr]
+    attacker = _start_attacker(attacker_url)
     _announce(provider_bound.app.extensions["mock_provider"].config, False, started)
     click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
+    if attacker is not None:
+        click.echo(f"sandbox: the attacker's site (for the attack pages) is {attacker_url}")
     if open_browser:
         webbrowser.open(base_url)
     try:
         _serve_until_interrupted(server)
     finally:
         provider_bound.close()
+        if attacker is not None:
+            attacker.close()
     click.echo("\noauth-sandbox: stopped.")
+
+
+def _start_attacker(url: str):
+    """Serve the attacker's site (the attack pages' other origin) on its port, in a thread."""
+    parts = urlsplit(url)
+    try:
+        server = create_server(
+            create_attacker_app(), host=parts.hostname, port=parts.port, threads=2, ident="attacker"
+        )
+    except OSError as error:
+        warn = click.style("WARNING", fg="yellow", bold=True)
+        click.echo(
+            f"sandbox {warn}: the attacker's site cannot listen on {parts.netloc} "
+            f"({error.strerror}); the Secure and vulnerable pages need it.",
+            err=True,
+        )
+        return None
+    threading.Thread(target=server.run, name="attacker", daemon=True).start()
+    return server
 
 
 def _bind_sandbox(host, port, issuer, client_id, client_secret, playlist=None):

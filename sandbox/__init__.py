@@ -43,12 +43,15 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         config=config, runs=RunStore(config.runs_per_learner), registrations=Registrations()
     )
 
-    from . import display, docs_site, exports, instructor, views
+    from . import attack_pages, attacks, display, docs_site, exports, instructor, views
+
+    app.extensions["sandbox_attacks"] = attacks.AttackRuns()
 
     app.jinja_env.globals.update(display.TEMPLATE_GLOBALS, curl_command=exports.curl_command)
     app.register_blueprint(views.bp)
     app.register_blueprint(docs_site.bp)
     app.register_blueprint(instructor.bp)
+    app.register_blueprint(attack_pages.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _problem)
     return app

@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import playlists
 
@@ -37,6 +38,8 @@ class SandboxConfig:
     runs_per_learner: int = 20
     #: An instructor's playlist of scenarios (TOML, see playlists.py), shown on /instructor.
     playlist: Path | None = None
+    #: The attacker's site (attacker.py) for the attack pages; None: the sandbox's port + 1.
+    attacker_url: str | None = None
 
     def __post_init__(self) -> None:
         # A bad playlist stops the start, naming the file, the key and what was expected.
@@ -46,6 +49,14 @@ class SandboxConfig:
     @property
     def redirect_uri(self) -> str:
         return f"{self.base_url}/callback"
+
+    @property
+    def attacker_base_url(self) -> str:
+        """Where the attacker's site listens: as configured, or on the sandbox's port + 1."""
+        if self.attacker_url:
+            return self.attacker_url.rstrip("/")
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.hostname}:{(parts.port or 80) + 1}"
 
     @classmethod
     def from_env(cls) -> SandboxConfig:

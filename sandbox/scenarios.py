@@ -25,6 +25,10 @@ FIELDS = (
 )  # fmt: skip
 
 
+# The catalogue's deliberately VULNERABLE issuers (secure and vulnerable, side by side).
+VULNERABLE_PREFIX = "vulnerable-"
+
+
 class ScenariosUnavailable(Exception):
     """The sandbox has no catalogue to offer; the message says why and what to do."""
 
@@ -92,17 +96,25 @@ def at_step(run: Run, step_id: str) -> list[Scenario]:
         entries = response.json()["scenarios"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):
         return []
-    return [Scenario.from_json(entry) for entry in entries if entry.get("step") == step_id]
+    found = [Scenario.from_json(entry) for entry in entries if entry.get("step") == step_id]
+    return [scenario for scenario in found if not is_vulnerable_setting(scenario)]
 
 
 def find(issuer: str, scenario_id: str) -> Scenario | None:
     return next((s for s in catalogue(issuer) if s.id == scenario_id), None)
 
 
+def is_vulnerable_setting(scenario: Scenario) -> bool:
+    """A VULNERABLE issuer is run from its attack page (attacks.py), not as a failure."""
+    return scenario.id.startswith(VULNERABLE_PREFIX)
+
+
 def by_step(scenarios: list[Scenario]) -> list[tuple[str, list[Scenario]]]:
     """The scenarios grouped by the step where they break, each group titled by its step."""
     groups: dict[str, list[Scenario]] = {}
     for scenario in scenarios:
+        if is_vulnerable_setting(scenario):
+            continue
         groups.setdefault(scenario.step, []).append(scenario)
     return [(_step_title(step), members) for step, members in groups.items()]
 

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 
-from . import annotations, diagram, display, exports, mistakes, provider_view, scenarios
+from . import annotations, attacks, diagram, display, exports, mistakes, provider_view, scenarios
 from .discovery import DiscoveryError
 from .flows import FLOWS, Flow, authorization_code, logout
 from .flows.base import REGISTRATION
@@ -78,6 +78,7 @@ def index():
         runs=runs,
         scenario_groups=groups,
         scenarios_unavailable=unavailable,
+        attacks=attacks.ATTACKS.values(),
     )
 
 

@@ -6,6 +6,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from .. import request_log
+from ..issuers import active_faults
 
 # Authlib's terse descriptions, restated in plain words with the rule they enforce.
 EXPLANATIONS = {
@@ -34,6 +35,15 @@ class ProofKey(CodeChallenge):
     def validate_code_challenge(self, grant, redirect_uri: str) -> None:
         client = grant.request.client
         challenge = grant.request.payload.data.get("code_challenge")
+        if not challenge and _pkce_optional():
+            # The deliberately VULNERABLE setting: a code nothing binds to the client's instance.
+            request_log.check(
+                "PKCE required (VULNERABLE: skipped)",
+                True,
+                f"client '{client.client_id}' sent no code_challenge, and this issuer lets a "
+                "public client leave PKCE out, where RFC 7636 section 4.4.1 says invalid_request",
+            )
+            return
         if not challenge and (client.is_public or client.require_pkce):
             who = "is a public client" if client.is_public else "is registered with require_pkce"
             raise InvalidRequestError(
@@ -43,9 +53,25 @@ class ProofKey(CodeChallenge):
         _explained(super().validate_code_challenge, grant, redirect_uri)
 
     def validate_code_verifier(self, grant, result) -> None:
+        code = grant.request.authorization_code
+        if (
+            _pkce_optional()
+            and not code.code_challenge
+            and not grant.request.form.get("code_verifier")
+        ):
+            request_log.check(
+                "PKCE code_verifier (VULNERABLE: skipped)",
+                True,
+                "the code was issued without a code_challenge, so whoever holds it redeems it",
+            )
+            return
         _explained(super().validate_code_verifier, grant, result)
         if grant.request.authorization_code.code_challenge:
             request_log.check("PKCE code_verifier", True, "matches the code_challenge")
+
+
+def _pkce_optional() -> bool:
+    return any(fault.pkce_optional for fault in active_faults())
 
 
 def _explained(check, grant, argument) -> None:

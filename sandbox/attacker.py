@@ -1,0 +1,85 @@
+"""The attacker's site: a small app of its own, on its own port, played by the sandbox.
+
+An attack needs somewhere for stolen things to land. This app records every request it receives
+(path, query, Referer), and its page lists the codes and tokens it has collected. It is a separate
+Flask app, not a blueprint of the sandbox, because an attacker's site is another origin: the
+browser treats it as a stranger, and so should the lesson. It knows nothing about OAuth; the
+sandbox's attack pages (`attacks.py`) read its log over HTTP and, playing the attacker, redeem
+what it caught, then report the tokens back here with `POST /loot`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+
+KEPT = 200  # requests remembered; the oldest go first
+
+
+class Log:
+    """What the attacker's site has received, in memory and shared by its threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []
+        self.loot: list[dict[str, Any]] = []
+
+    def add(self, kind: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+        with self._lock:
+            kind.append({**entry, "at": time.time()})
+            del kind[:-KEPT]
+
+    def as_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests": list(self.requests), "loot": list(self.loot)}
+
+
+def create_attacker_app() -> Flask:
+    """The attacker's site. `oauth-sandbox run` serves it on the sandbox's port + 1."""
+    app = Flask(__name__)
+    # Browsers share cookies across ports (RFC 6265 §8.5), so this app sets none at all.
+    log = Log()
+    app.extensions["attacker"] = log
+
+    @app.get("/")
+    def index():
+        """The attacker's dashboard: every request received, and the loot."""
+        return render_template("attacker/index.html", **log.as_json())
+
+    @app.get("/log")
+    def read_log():
+        """The same as JSON, for the sandbox's attack pages."""
+        return jsonify(log.as_json())
+
+    @app.post("/loot")
+    def add_loot():
+        """The attacker (the sandbox, playing them) records what a stolen code bought."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return jsonify({"error": "send a JSON object"}), 400
+        log.add(log.loot, {key: str(value)[:4000] for key, value in body.items()})
+        return jsonify({"kept": True}), 201
+
+    @app.get("/<path:path>")
+    def catch(path: str):
+        """Any other page: a lure landed here. Record what the browser brought."""
+        log.add(
+            log.requests,
+            {
+                "path": f"/{path}",
+                "query": dict(request.args),
+                "referer": request.headers.get("Referer", ""),
+            },
+        )
+        return render_template("attacker/caught.html", query=dict(request.args))
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = "default-src 'self'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    return app

