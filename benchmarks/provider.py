@@ -29,7 +29,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,11 +42,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from _common import CLI, BenchmarkError, Children, free_port, percentile, verdict
 
 from mock_provider.server import bind
 
 HERE = Path(__file__).resolve().parent
-CLI = Path(sys.executable).with_name("oauth-sandbox")  # the console script beside this Python
 THREADS = inspect.signature(bind).parameters["threads"].default  # waitress threads of the CLI
 REDIRECT_URI = "http://127.0.0.1:8000/callback"
 DISCOVERY = "/.well-known/openid-configuration"
@@ -69,54 +68,6 @@ grant_types = ["client_credentials"]
 scope = "photos.read photos.write"
 access_token_format = "jwt"
 """
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark could not run (a server did not start, a request failed)."""
-
-
-# Subprocesses
-
-
-class Children:
-    """Every subprocess this run starts; all are stopped on the way out, whatever happens."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.running: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = self.workdir / f"{name}.log"
-        with log.open("ab") as output:
-            # A session of its own: Ctrl-C reaches only this script, which then stops the child.
-            process = subprocess.Popen(
-                args, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.running.append((process, log))
-        return process
-
-    def log_tail(self, process: subprocess.Popen, lines: int = 15) -> str:
-        log = next(log for p, log in self.running if p is process)
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self, process: subprocess.Popen) -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def stop_all(self) -> None:
-        for process, _log in self.running:
-            self.stop(process)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def provider_args(port: int, database: Path, config: Path | None = None) -> list[str]:
@@ -144,7 +95,7 @@ def wait_until_ready(children: Children, process, probe: Callable[[], bool], lim
         if probe():
             return
         if process.poll() is not None:
-            raise BenchmarkError(f"the server exited early:\n{children.log_tail(process)}")
+            raise BenchmarkError(f"the server exited early:\n{children.tail(process)}")
         time.sleep(0.005)
     raise BenchmarkError(f"the server was not ready after {limit:.0f} s")
 
@@ -408,13 +359,6 @@ def floor_load(children: Children, workdir: Path, args) -> tuple[Load, float]:
 # The run and the report
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, max(0, round(p / 100 * len(values)) - 1))]
-
-
 def check_jwt_token(port: int) -> None:
     """One token request first, so the load is known to measure a signed JWT access token."""
     response = requests.post(
@@ -470,10 +414,6 @@ def run(args: argparse.Namespace, workdir: Path) -> Results:
     finally:
         children.stop_all()
     return Results(fresh, warm, flow_times, provider, floor, cpu_ms, floor_cpu_ms, rss)
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "MISS"
 
 
 def flow_rows(results: Results) -> list[tuple[str, str, str, str]]:

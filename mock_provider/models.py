@@ -22,7 +22,7 @@ from .issuers import active_faults
 
 
 class Base(DeclarativeBase):
-    pass
+    """The tables' common base (SQLAlchemy's declarative mapping)."""
 
 
 class Client(Base, ClientMixin):

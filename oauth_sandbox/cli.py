@@ -92,12 +92,7 @@ def provider(host, port, config_file, auto_login, database, issuer) -> None:
     started = time.perf_counter()
     bound = _bind_provider(host, port, config_file, auto_login, database, issuer)
     _announce(bound.app.extensions["mock_provider"].config, not is_loopback(host), started)
-    try:
-        bound.serve()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
-    except KeyboardInterrupt:
-        pass  # Ctrl-C that arrives outside waitress's loop
-    finally:
-        bound.close()
+    _serve_until_interrupted(bound.serve, bound.close)
     click.echo("\nmock_provider: stopped.")
 
 
@@ -149,7 +144,7 @@ def sandbox_command(host, port, issuer, client_id, client_secret, playlist) -> N
     )
     click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
     click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
-    _serve_until_interrupted(server)
+    _serve_until_interrupted(server.run, server.close)
     click.echo("\nsandbox: stopped.")
 
 
@@ -195,7 +190,7 @@ def run(
     if open_browser:
         webbrowser.open(base_url)
     try:
-        _serve_until_interrupted(server)
+        _serve_until_interrupted(server.run, server.close)
     finally:
         provider_bound.close()
         if attacker is not None:
@@ -244,13 +239,14 @@ def _not_ready(environ, start_response):
     return [b"starting"]
 
 
-def _serve_until_interrupted(server) -> None:
+def _serve_until_interrupted(serve, close) -> None:
+    """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close."""
     try:
-        server.run()  # returns on Ctrl-C: waitress catches KeyboardInterrupt itself
+        serve()
     except KeyboardInterrupt:
-        pass
+        return  # a Ctrl-C that arrived outside waitress's loop; `finally` still closes
     finally:
-        server.close()
+        close()
 
 
 def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> None:
