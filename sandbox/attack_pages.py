@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from . import attacks
+from . import attacks, login_csrf
 from .views import _learner
 
 bp = Blueprint("attacks", __name__, url_prefix="/attacks")
@@ -37,12 +37,15 @@ def page(attack_id: str):
     attack = _attack(attack_id)
     config = current_app.extensions["sandbox"].config
     runs = {setting: _runs().get(_learner(), attack.id, setting) for setting in attacks.SETTINGS}
+    # A client-side weakness (login CSRF) has a page of its own: the victim's client is weak.
+    template = "attacks/login_csrf.html" if attack.vulnerable == "client" else "attacks/page.html"
     return render_template(
-        "attacks/page.html",
+        template,
         attack=attack,
         trick=attacks.trick(attack, config),
         runs=runs,
         attacker_url=config.attacker_base_url,
+        rule=login_csrf.RULE,
     )
 
 
@@ -52,7 +55,12 @@ def start(attack_id: str):
     attack, setting = _attack(attack_id), _setting()
     state = current_app.extensions["sandbox"]
     try:
-        run = attacks.start(attack, setting, state.config, state.registrations)
+        if attack.vulnerable == "client":
+            run = login_csrf.start(
+                attack, setting, state.config, state.registrations, state.runs, _learner()
+            )
+        else:
+            run = attacks.start(attack, setting, state.config, state.registrations)
     except attacks.AttackUnavailable as error:
         return render_template(
             "problem.html", title="The attack cannot run", problem=str(error)
@@ -69,7 +77,10 @@ def redeem(attack_id: str):
     if run is None:
         abort(409, "Start this setting's run first.")
     try:
-        attacks.redeem(run, current_app.extensions["sandbox"].config)
+        if attack.vulnerable == "client":
+            login_csrf.finish(run)  # the victim's client goes on; nothing to redeem
+        else:
+            attacks.redeem(run, current_app.extensions["sandbox"].config)
     except attacks.AttackUnavailable as error:
         return render_template(
             "problem.html", title="The attacker's site is unreachable", problem=str(error)

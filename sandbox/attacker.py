@@ -10,6 +10,7 @@ what it caught, then report the tokens back here with `POST /loot`.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from typing import Any
@@ -26,6 +27,7 @@ class Log:
         self._lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.loot: list[dict[str, Any]] = []
+        self.lures: list[dict[str, Any]] = []
 
     def add(self, kind: list[dict[str, Any]], entry: dict[str, Any]) -> None:
         with self._lock:
@@ -34,7 +36,11 @@ class Log:
 
     def as_json(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": list(self.requests), "loot": list(self.loot)}
+            return {
+                "requests": list(self.requests),
+                "loot": list(self.loot),
+                "lures": list(self.lures),
+            }
 
 
 def create_attacker_app() -> Flask:
@@ -62,6 +68,24 @@ def create_attacker_app() -> Flask:
             return jsonify({"error": "send a JSON object"}), 400
         log.add(log.loot, {key: str(value)[:4000] for key, value in body.items()})
         return jsonify({"kept": True}), 201
+
+    @app.post("/lures")
+    def add_lure():
+        """The attacker (the sandbox, playing them) puts a link on a page of this site."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not str(body.get("href", "")).startswith("http"):
+            return jsonify({"error": "send a JSON object with an http(s) href"}), 400
+        lure_id = secrets.token_urlsafe(8)
+        log.add(log.lures, {"id": lure_id, "href": str(body["href"])[:4000]})
+        return jsonify({"page": f"{request.host_url}lures/{lure_id}"}), 201
+
+    @app.get("/lures/<lure_id>")
+    def lure(lure_id: str):
+        """A page the victim is lured to: one tempting link, to wherever the attacker chose."""
+        found = [entry for entry in log.as_json()["lures"] if entry["id"] == lure_id]
+        if not found:
+            return "No such page.", 404
+        return render_template("attacker/lure.html", href=found[0]["href"])
 
     @app.get("/<path:path>")
     def catch(path: str):

@@ -45,6 +45,9 @@ class Attack:
     #: Who holds the PKCE code_verifier: "attacker" (it built the request), "client" (the
     #: victim's client; only under the secure issuer: the vulnerable one lets it skip PKCE).
     verifier_held_by: str
+    #: Who is deliberately weakened: "provider" (the VULNERABLE issuer `scenario`) or "client"
+    #: (this sandbox's own client, under the default issuer; `scenario` is then empty).
+    vulnerable: str = "provider"
 
 
 def _prefix_uris(config: SandboxConfig) -> tuple[list[str], str]:
@@ -55,6 +58,10 @@ def _prefix_uris(config: SandboxConfig) -> tuple[list[str], str]:
 def _intercepted_uris(config: SandboxConfig) -> tuple[list[str], str]:
     uri = f"{config.attacker_base_url}/intercepted"
     return [uri], uri
+
+
+def _own_uris(config: SandboxConfig) -> tuple[list[str], str]:
+    return [config.redirect_uri], config.redirect_uri
 
 
 ATTACKS: dict[str, Attack] = {
@@ -88,6 +95,20 @@ ATTACKS: dict[str, Attack] = {
             redirect_uris=_intercepted_uris,
             verifier_held_by="client",
         ),
+        Attack(
+            id="login-csrf",
+            title="Without state, the attacker's code signs the victim in as the attacker",
+            scenario="",
+            story="The attacker signs in at the provider with their own account (bob) through "
+            "this sandbox's client, stops before the redirect back, and keeps the code. Their "
+            "site then lures the victim's browser to the client's redirect_uri with that code.",
+            trick="The lure goes to {redirect_uri}, the client's own redirect_uri: a client "
+            "that sent no state cannot tell that this response answers nobody's request here.",
+            stopped_by="state",
+            redirect_uris=_own_uris,
+            verifier_held_by="nobody",  # the classic client: a client secret, no PKCE
+            vulnerable="client",
+        ),
     )
 }
 
@@ -112,7 +133,8 @@ class AttackRun:
     state: str = ""
     redirect_uri: str = ""
     attacker_verifier: str | None = None  # the verifier the attacker knows, if any
-    stolen: dict[str, str] | None = None  # the query the attacker's site caught
+    stolen: dict[str, str] | None = None  # the query the attacker's site caught (or kept)
+    lure: str = ""  # login CSRF: the attacker's page that lures the victim (login_csrf.py)
     tokens: dict[str, Any] | None = None
     userinfo: dict[str, Any] | None = None
     blocked: list[dict[str, Any]] = field(default_factory=list)  # failed provider checks

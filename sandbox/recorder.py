@@ -65,6 +65,9 @@ class Run:
     credentials: Any = None
     #: The failure scenario this run plays (a scenarios.Scenario), None for an ordinary run.
     scenario: Any = None
+    #: A deliberately VULNERABLE client, for one attack page only (e.g. "no-state", see
+    #: flows/authorization_code.py); None for every other run.
+    deviation: str | None = None
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

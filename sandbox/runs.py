@@ -26,14 +26,18 @@ def start_run(
     registrations: Registrations,
     issuer: str | None = None,
     scenario: Any = None,
+    deviation: str | None = None,
 ) -> Run:
     """A new run of `flow`, ready for its first step after discovery.
 
     `issuer` overrides the configured one for this run only (a failure scenario is its own
-    issuer); `scenario` is the catalogue entry the run plays, whose client mistake the flow makes.
+    issuer); `scenario` is the catalogue entry the run plays, whose client mistake the flow makes;
+    `deviation` makes a deliberately VULNERABLE client, for an attack page (`Run.deviation`).
     """
     issuer = issuer or config.issuer
-    run = Run(flow=flow.id, variant=variant.id, issuer=issuer, scenario=scenario)
+    run = Run(
+        flow=flow.id, variant=variant.id, issuer=issuer, scenario=scenario, deviation=deviation
+    )
     run.provider = discover(issuer, run)
     run.completed.append("discovery_request")
     run.credentials = _credentials(run, variant, config, registrations)

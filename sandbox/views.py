@@ -193,9 +193,11 @@ def finish(run_id: str):
 def callback():
     """The redirect_uri: the provider sends the browser back here (RFC 6749 §3.1.2)."""
     state = request.args.get("state")
-    run = next(
-        (r for r in _state().runs.of(_learner()) if r.client_state.get("state") == state), None
-    )
+    runs = _state().runs.of(_learner())
+    # A response without state matches no run (not even one that holds no state at all).
+    run = next((r for r in runs if state and r.client_state.get("state") == state), None)
+    # VULNERABLE, the login CSRF attack page only: a client that sends no state takes any.
+    run = run or next((r for r in runs if authorization_code.takes_any_response(r)), None)
     if run is None:
         # RFC 6749 §10.12: a response whose state this browser never sent is not acted on.
         return render_template("flows/unknown_state.html", params=request.args), 400

@@ -21,6 +21,10 @@ from .base import DISCOVERY, Flow, Step, Variant
 
 SCOPE = "openid profile email photos.read"
 
+#: VULNERABLE, for the login CSRF attack page only (login_csrf.py): a client that sends neither
+#: state nor nonce, so it cannot tell whose authorization response reaches its redirect_uri.
+NO_STATE = "no-state"
+
 
 def start(run: Run, variant: Variant) -> None:
     """Make up state, nonce and (with PKCE) a code_verifier, and build the authorization URL."""
@@ -35,6 +39,8 @@ def start(run: Run, variant: Variant) -> None:
     }
     # A failure scenario may send something else on purpose (mistakes.py).
     params = mistakes.alter(run, "authorization_request", mistakes.PARAMETERS, params)
+    if run.deviation == NO_STATE:  # Authlib leaves an empty state out of the URL
+        params.update(state="", nonce=None)
     # The client keeps what it sent: state and nonce to compare, the verifier to prove.
     run.client_state.update(
         state=params["state"], nonce=params["nonce"], code_verifier=params["code_verifier"]
@@ -74,6 +80,12 @@ def receive_callback(run: Run, callback_url: str) -> None:
         )
 
 
+def takes_any_response(run: Run) -> bool:
+    """VULNERABLE (the login CSRF attack page only): a client that sent no state cannot tell
+    whose authorization response arrives, so its waiting run takes any, the attacker's too."""
+    return run.deviation == NO_STATE and "authorization_response" not in run.completed
+
+
 def _callback_checks(run: Run, params: dict[str, str]) -> list[id_tokens.Check]:
     state_ok = params.get("state") == run.client_state["state"]
     iss = params.get("iss")
@@ -96,6 +108,8 @@ def _callback_checks(run: Run, params: dict[str, str]) -> list[id_tokens.Check]:
             "RFC 9207 §2.4",
         ),
     ]
+    if run.deviation == NO_STATE:
+        del checks[0]  # VULNERABLE: it sent no state, so it has none to compare
     if "error" in params:
         checks.append(
             id_tokens.Check(

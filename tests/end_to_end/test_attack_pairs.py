@@ -166,3 +166,70 @@ def test_beyond_loopback_a_vulnerable_issuer_refuses_requests_without_the_instru
     assert "instructor token" in refused.json()["error_description"]
     assert allowed.status_code == 200
     assert default.status_code == 200
+
+
+def lure_the_victim(learner, setting: str):
+    """Flip the switch, then, as the victim, visit the attacker's page and click its link.
+
+    The click is the learner's own browser (the test client, with the sandbox's cookie) arriving
+    at the sandbox's redirect_uri. Returns that response and the setting's panel before it.
+    """
+    response = learner.post("/attacks/login-csrf/runs", data={"setting": setting})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    panel = run_panel(learner, "login-csrf", setting)
+    lure_page = requests.get(
+        panel.find("a", string="Visit the attacker's page")["href"], timeout=10
+    )
+    href = BeautifulSoup(lure_page.text, "html.parser").find("a", id="lure")["href"]
+    assert href.startswith(f"{SANDBOX}/callback?code=")  # the client's own redirect_uri
+    return learner.get(href.removeprefix(SANDBOX)), panel
+
+
+def claims_of(panel: BeautifulSoup) -> dict[str, str]:
+    names = [dt.text for dt in panel.select("dl.claims dt")]
+    return dict(zip(names, [dd.text for dd in panel.select("dl.claims dd")], strict=True))
+
+
+def test_without_state_the_attackers_code_signs_the_victim_in_as_the_attacker(learner):
+    landed, before = lure_the_victim(learner, "vulnerable")
+    panel = redeem(learner, "login-csrf", "vulnerable")
+
+    assert "VULNERABLE SETTING" in before.find(class_="vulnerable-banner").text
+    assert "no state" in before.select_one("ol.attack-steps").text  # the victim's client sent none
+    assert landed.status_code == 302  # taken: on to the victim's run, no questions asked
+    assert panel.find(class_="verdict").text == (
+        "The attack succeeded: the victim's session is signed in as Bob Brown, the attacker's "
+        "account."
+    )
+    assert claims_of(panel)["preferred_username"] == "bob"
+    victim_run = panel.find("a", class_="victim-run")["href"]
+    userinfo = page(learner.get(f"{victim_run}/steps/userinfo_request"))
+    assert '"name":"BobBrown"' in userinfo.text.replace(" ", "")  # the victim's own run
+    assert "VULNERABLE CLIENT" in userinfo.find(class_="vulnerable-banner").text
+    response_page = page(learner.get(f"{victim_run}/steps/authorization_response"))
+    checked = [li.strong.text for li in response_page.select("section.checks li")]
+    assert checked == ["iss"]  # no state check: the client sent no state to compare
+
+
+def test_with_state_the_client_refuses_the_attackers_code_and_holds_no_tokens(learner):
+    landed, before = lure_the_victim(learner, "secure")
+    panel = redeem(learner, "login-csrf", "secure")
+
+    attackers_state = before.find("dl", class_="stolen").find("dt", string="state")
+    attackers_state = attackers_state.find_next_sibling("dd").text
+    assert landed.status_code == 400
+    refusal = BeautifulSoup(landed.get_data(as_text=True), "html.parser")
+    assert refusal.h1.text == "Unexpected authorization response"
+    assert f"state={attackers_state}" in refusal.find(class_="problem").text
+    assert panel.find(class_="verdict").text == (
+        "The victim's session holds no tokens: its client took no response."
+    )
+    blocked = panel.select_one("ul.blocked li.fail")
+    assert blocked.strong.text == "state"
+    assert f"state is '{attackers_state}', the attacker's" in blocked.text
+    assert panel.find("blockquote", class_="rule").text.startswith(
+        "The client MUST implement CSRF protection for its redirection URI."
+    )
+    assert panel.find("cite").text == "RFC 6749 §10.12"
+    assert panel.find("dl", class_="claims") is None
+    assert panel.find(class_="vulnerable-banner") is None
