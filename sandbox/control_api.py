@@ -19,15 +19,16 @@ class ControlUnavailable(Exception):
     """Instructor mode cannot work; the message says why and what to do."""
 
 
-def find(issuer: str) -> str:
-    """The control API's URL, from the issuer's discovery document."""
+def find(issuer: str, who_needs_it: str = "Instructor mode needs") -> str:
+    """The control API's URL, from the issuer's discovery document; `who_needs_it` starts the
+    message when there is none."""
     try:
         control = discover(issuer).control_api
     except DiscoveryError as error:
         raise ControlUnavailable(str(error)) from None
     if not control:
         raise ControlUnavailable(
-            f"Instructor mode needs the mock provider: {issuer} has no control API (its discovery "
+            f"{who_needs_it} the mock provider: {issuer} has no control API (its discovery "
             "document names no mock_provider_control_endpoint). Start both apps with "
             "`oauth-sandbox run`."
         )

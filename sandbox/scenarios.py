@@ -14,8 +14,7 @@ from typing import Any
 
 import requests
 
-from . import annotations, mistakes
-from .discovery import DiscoveryError, discover
+from . import annotations, control_api, mistakes
 from .flows import Flow
 from .recorder import Run
 
@@ -68,14 +67,9 @@ class Scenario:
 def catalogue(issuer: str) -> list[Scenario]:
     """The scenarios offered by the provider at `issuer`, in the provider's order."""
     try:
-        control = discover(issuer).control_api
-    except DiscoveryError as error:
+        control = control_api.find(issuer, "Failure scenarios need")
+    except control_api.ControlUnavailable as error:
         raise ScenariosUnavailable(str(error)) from None
-    if not control:
-        raise ScenariosUnavailable(
-            f"Failure scenarios need the mock provider: {issuer} has no control API (its "
-            "discovery document names no mock_provider_control_endpoint)."
-        )
     try:
         response = requests.get(f"{control}/scenarios", timeout=10)
         body = response.json() if response.ok else None
