@@ -136,15 +136,29 @@ def when(timestamp: Any) -> str:
     return f"{stamp} ({id_tokens.relative(timestamp - time.time())})"
 
 
-def client_state_rows(state: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the client holds, one row per value, long values shortened (tokens nest one level)."""
+#: When the client uses each value it keeps, for the "What the client holds" panel.
+COMPARED_WHEN = {
+    "state": "Compared with the state of the authorization response, before the code is used.",
+    "nonce": "Compared with the nonce claim of the ID token, at ID token validation.",
+    "code_verifier": "Sent with the token request; the provider compares its hash with the "
+    "code_challenge.",
+    "code": "Redeemed once, at the token request.",
+    "tokens.access_token": "Sent as a bearer token to userinfo and the API.",
+    "tokens.id_token": "Checked rule by rule at ID token validation.",
+    "tokens.refresh_token": "Traded for new tokens when the access token expires.",
+}
+
+
+def client_state_rows(state: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What the client holds, one row per value, long values shortened (tokens nest one level),
+    each with when the client compares or uses it."""
     rows = []
     for name, value in state.items():
         if isinstance(value, dict):
             rows += [(f"{name}.{key}", _short(item)) for key, item in value.items()]
         elif value and name not in ("authorization_url", "callback_url"):
             rows.append((name, _short(value)))
-    return rows
+    return [(name, value, COMPARED_WHEN.get(name, "")) for name, value in rows]
 
 
 def _short(value: Any) -> str:

@@ -202,3 +202,19 @@ def test_each_step_page_offers_the_scenarios_that_break_at_that_step(provider):
     ]
     assert launches == expected
     assert len(launches) >= 5  # replay, expiry, redirect_uri, verifier, secret...
+
+
+def test_client_state_panel_says_where_values_live_and_when_each_is_compared(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "public-pkce")
+
+    panel = page(learner.get(path)).find("section", attrs={"aria-labelledby": "client-state"})
+
+    held = {
+        term.code.text: detail.text
+        for term, detail in zip(panel.find_all("dt"), panel.find_all("dd"), strict=True)
+    }
+    assert "keyed by your browser session" in panel.text
+    assert "authorization response" in held["state"]
+    assert "ID token" in held["nonce"]
+    assert "code_challenge" in held["code_verifier"]
