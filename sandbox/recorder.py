@@ -34,6 +34,22 @@ class Exchange:
     #: Seconds from sending the request to parsing the response headers (0: not measured).
     elapsed: float = 0.0
 
+    @classmethod
+    def redirect(cls, step: str, url: str, location: str) -> Exchange:
+        """A front-channel hop the client cannot see: the browser went to `url` and was sent
+        back to `location`, which is all the client learns of it."""
+        return cls(
+            step=step,
+            channel="front",
+            method="GET",
+            url=url,
+            request_headers={},
+            request_body="",
+            status=302,
+            response_headers={"Location": location},
+            response_body="",
+        )
+
     @property
     def response_json(self) -> Any:
         """The response body as JSON, or None when it is not JSON."""

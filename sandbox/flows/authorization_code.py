@@ -56,16 +56,8 @@ def receive_callback(run: Run, callback_url: str) -> None:
     callback_url = mistakes.alter(run, "authorization_response", mistakes.RESPONSE, callback_url)
     params = dict(parse_qsl(urlsplit(callback_url).query))
     run.record(
-        Exchange(
-            step="authorization_request",
-            channel="front",
-            method="GET",
-            url=run.client_state["authorization_url"],
-            request_headers={},
-            request_body="",
-            status=302,
-            response_headers={"Location": callback_url},
-            response_body="",
+        Exchange.redirect(
+            "authorization_request", run.client_state["authorization_url"], callback_url
         )
     )
     run.client_state["callback_url"] = callback_url

@@ -81,19 +81,7 @@ def is_waiting_for(run: Run, state: str) -> bool:
 def receive_post_logout(run: Run, url: str) -> None:
     """Record the redirect the browser carried back, and compare state (RP-Initiated §3)."""
     params = dict(parse_qsl(urlsplit(url).query))
-    run.record(
-        Exchange(
-            step=STEP,
-            channel="front",
-            method="GET",
-            url=run.client_state["logout_url"],
-            request_headers={},
-            request_body="",
-            status=302,
-            response_headers={"Location": url},
-            response_body="",
-        )
-    )
+    run.record(Exchange.redirect(STEP, run.client_state["logout_url"], url))
     state_ok = params.get("state") == run.client_state["logout_state"]
     run.checks[STEP] = [
         id_tokens.Check(

@@ -102,11 +102,11 @@ def _wait_until_serving(server: Gunicorn, process: subprocess.Popen, error_log: 
         try:
             answered = requests.get(
                 f"{server.issuer}/.well-known/openid-configuration", headers=CLOSE, timeout=30
-            )
-            if answered.status_code == 200 and len(server.worker_pids()) == WORKERS:
-                return
+            ).status_code
         except requests.ConnectionError:
-            pass
+            answered = None  # not listening yet
+        if answered == 200 and len(server.worker_pids()) == WORKERS:
+            return
         time.sleep(0.1)
     raise AssertionError(f"gunicorn did not start:\n{error_log.read_text()[-3000:]}")
 

@@ -75,7 +75,7 @@ def test_a_bad_declaration_names_the_marker_and_the_key(pytester):
 
         @pytest.mark.oauth_provider(clients={"x": {"redirect_uri": "http://127.0.0.1/cb"}})
         def test_it(oauth_provider):
-            pass
+            assert oauth_provider.issuer  # never reached: the fixture fails first
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
