@@ -137,6 +137,8 @@ def test_a_step_page_fits_a_375_pixel_phone_without_sideways_scrolling(
     page.set_viewport_size({"width": 375, "height": 800})
     _id_token_checklist(page, quick_sandbox)
     expect(page.get_by_role("heading", name="ID token checklist")).to_be_visible()
+    # Measure once the stylesheet has applied: before `load`, a script may see the bare HTML.
+    page.wait_for_load_state("load")
     width, client = page.evaluate(
         "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
     )
