@@ -52,6 +52,7 @@ FLOW = "authorization-code"
 DISCOVERY = "/.well-known/openid-configuration"
 AUTHORIZATION_LINK = re.compile(r'href="([^"]+)">Follow the link to the provider<')
 STEP_LINK = re.compile(r'href="/runs/[^/"]+/steps/([a-z_]+)"')
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 START_TARGET_S = 2.0
 RENDER_TARGET_MS = 30.0
 
@@ -116,9 +117,10 @@ def drive_run(session: requests.Session, apps: Apps) -> tuple[str, list[str]]:
     """One confidential-client run, taken to its last step as a learner would.
 
     Returns the run's URL and its step ids, read from the steps list of the last page."""
+    index = expect(session.get(f"{apps.sandbox}/", timeout=10), 200, "index page")
     started = session.post(
         f"{apps.sandbox}/flows/{FLOW}/runs",
-        data={"variant": "confidential-pkce"},
+        data={"variant": "confidential-pkce", **form_token(index.text)},
         allow_redirects=False,
         timeout=10,
     )
@@ -130,11 +132,23 @@ def drive_run(session: requests.Session, apps: Apps) -> tuple[str, list[str]]:
     callback = expect(at_provider, 302, "authorization request").headers["Location"]
     expect(session.get(callback, allow_redirects=False, timeout=10), 302, "callback")
     run_url = step_url.rsplit("/steps/", 1)[0]
-    expect(session.post(f"{run_url}/finish", allow_redirects=False, timeout=30), 302, "finish")
+    current = expect(session.get(run_url, timeout=10), 200, "current step page")
+    finish = session.post(
+        f"{run_url}/finish", data=form_token(current.text), allow_redirects=False, timeout=30
+    )
+    expect(finish, 302, "finish")
     last_page = session.get(run_url, timeout=10).text
     if "That was the last step" not in last_page:
         raise BenchmarkError("the run did not reach its last step")
     return run_url, list(dict.fromkeys(STEP_LINK.findall(last_page)))
+
+
+def form_token(page: str) -> dict[str, str]:
+    """The CSRF token a sandbox page puts in its forms, sent back as a browser sends it."""
+    found = FORM_TOKEN.search(page)
+    if found is None:
+        raise BenchmarkError("the sandbox page has no form token")
+    return {"csrf_token": html.unescape(found.group(1))}
 
 
 def pages_of(run_url: str, steps: list[str], apps: Apps) -> dict[str, str]:

@@ -13,13 +13,23 @@ import ipaddress
 import logging
 import sys
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from authlib.oauth2.base import OAuth2Error
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 from werkzeug.exceptions import HTTPException
 
-from . import authorization, clock, control, endpoints, interaction, keys, request_log, store
+from . import authorization, clock, control, csrf, endpoints, interaction, keys, request_log, store
 from .authorization import REALM, wire_safe
 from .config import ProviderConfig
 from .issuers import active_faults, current_issuer, select_scenario
@@ -66,8 +76,10 @@ def create_app(config: ProviderConfig | None = None) -> Flask:
         _serve_per_issuer(app, blueprint)
     app.register_blueprint(control.bp)
     app.add_url_rule("/", "home", home)
+    app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
     app.url_value_preprocessor(_select_scenario)
     app.before_request(_reject_malformed)
+    csrf.init_app(app)  # after _reject_malformed: the form is read only once it is UTF-8
     app.after_request(_log_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OAuth2Error, _oauth_error)
@@ -88,6 +100,13 @@ def home():
     from .scenarios import SCENARIOS
 
     return render_template("home.html", issuer=current_issuer(), scenarios=SCENARIOS.values())
+
+
+def openapi_description() -> Response:
+    """The OpenAPI description of the JSON endpoints, shipped with the package, as written:
+    the same file renders the reference docs and drives the schema tests."""
+    text = resources.files(__name__).joinpath("openapi.yaml").read_bytes()
+    return Response(text, mimetype="application/yaml")
 
 
 def _select_scenario(_endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -126,8 +145,16 @@ def _reject_malformed():
     _check_authorization_header()
 
 
+#: Protected resources: Authlib's resource protector parses their Authorization header itself
+#: and refuses a malformed one as RFC 6750 §3.1 asks (400 invalid_request, Bearer challenge).
+BEARER_ENDPOINTS = ("userinfo", "list_photos", "add_photo")
+
+
 def _check_authorization_header() -> None:
-    # Authlib splits and decodes this header without guarding, so it would fail, not refuse.
+    # Client authentication splits and decodes this header without guarding, so it would fail,
+    # not refuse.
+    if (request.endpoint or "").rpartition(".")[2] in BEARER_ENDPOINTS:
+        return
     scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme and not credentials.strip():
         abort(401, "the Authorization header names a scheme but no credentials (RFC 9110 §11.4)")

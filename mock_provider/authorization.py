@@ -8,9 +8,11 @@ stored with their lineage, and JWT access tokens (RFC 9068) or opaque ones per c
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import authlib.oauth2.base
 from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
 from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2 import ResourceProtector
@@ -41,6 +43,7 @@ from .grants import (
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
     DeviceCodeGrant,
+    ImplicitGrant,
     OpenIDCode,
     ProofKey,
     RefreshTokenGrant,
@@ -162,6 +165,7 @@ def explain(error: OAuth2Error) -> None:
             if received
             else "response_type is missing; send response_type=code (RFC 6749 §3.1.1)"
         )
+        request_log.check("response_type supported", False, error.description)
     elif (error.description or "").startswith("Multiple '"):
         name = error.description.split("'")[1]
         error.description = (
@@ -240,7 +244,9 @@ def save_token(token: dict[str, Any], request) -> None:
     grant = parent.grant if parent is not None else getattr(source, "grant", None)
     if grant is None:
         grant = store.new_grant(
-            request.payload.grant_type,
+            # Only the implicit grant issues tokens at the authorization endpoint, which
+            # receives no grant_type parameter (RFC 6749 §4.2.1).
+            request.payload.grant_type or "implicit",
             request.client.client_id,
             request.user.username if request.user else None,
             token.get("scope", ""),
@@ -292,6 +298,7 @@ def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(DeviceCodeGrant, [OpenIDCode()])
+    server.register_grant(ImplicitGrant)  # VULNERABLE issuer only: see grants/implicit.py
     server.register_extension(IssuerAtCallback())
     for endpoint in (
         RevocationEndpoint,
@@ -313,3 +320,13 @@ class IssuerAtCallback(IssuerParameter):
 
     def get_issuer(self) -> str:
         return response_issuer()
+
+    def add_issuer_parameter(self, authorization_server, response) -> None:
+        # The implicit grant answers in the fragment (RFC 6749 §4.2.2); iss goes beside the
+        # other parameters there, not in the query.
+        if response.location and urlsplit(response.location).fragment:
+            response.location = add_params_to_uri(
+                response.location, {"iss": self.get_issuer()}, fragment=True
+            )
+        else:
+            super().add_issuer_parameter(authorization_server, response)

@@ -92,6 +92,8 @@ class ProviderConfig:
     clock_start: float | None = None
     #: Required by the control API when the provider is reachable beyond loopback.
     instructor_token: str | None = None
+    #: `[registration] open`: False turns dynamic client registration (RFC 7591) off.
+    registration_open: bool = True
 
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> ProviderConfig:
@@ -106,13 +108,14 @@ class ProviderConfig:
         cls, sections: dict[str, Any], source: str, **overrides: Any
     ) -> ProviderConfig:
         """Validate config-file-shaped data; `source` names where it came from in errors."""
-        unknown = set(sections) - {"lifetimes", "clients", "users"}
+        unknown = set(sections) - {"lifetimes", "clients", "users", "registration"}
         if unknown:
             raise ConfigError(
-                f"{source}: unknown section [{sorted(unknown)[0]}]; "
-                "expected [lifetimes], [clients.<client_id>] or [users.<username>]"
+                f"{source}: unknown section [{sorted(unknown)[0]}]; expected [lifetimes], "
+                "[clients.<client_id>], [users.<username>] or [registration]"
             )
         config = cls(
+            registration_open=_registration_open(source, sections.get("registration", {})),
             lifetimes=_lifetimes(source, sections.get("lifetimes", {})),
             clients=tuple(
                 _client(source, cid, table) for cid, table in _tables(source, sections, "clients")
@@ -184,6 +187,14 @@ def _lifetimes(source: str, table: dict[str, Any]) -> Lifetimes:
                 f"{source}: [lifetimes] {key}: expected a positive number, got {value}"
             )
     return Lifetimes(**table)
+
+
+def _registration_open(source: str, table: Any) -> bool:
+    """`[registration] open = false` closes dynamic registration: only declared clients exist."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [registration]: expected a table [registration]")
+    _check_keys(source, "registration", table, {"open"})
+    return _expect(source, "registration", "open", table.get("open", True), bool, "true or false")
 
 
 def _urls(source: str, where: str, key: str, value: Any) -> tuple[str, ...]:

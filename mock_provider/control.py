@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from . import clock, keys, store
+from .authorization import wire_safe
 from .faults import FAULTS
 from .issuers import base_issuer
 from .models import AuthorizationCode, DeviceCode, Grant, LogEntry, Token
@@ -178,7 +179,10 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
 
 
 def _problem(status: int, description: str):
-    return jsonify({"error": "invalid_request", "error_description": description}), status
+    """An error shaped like OAuth's (RFC 6749 §5.2), its description printable ASCII even when
+    it quotes what the request sent."""
+    body = {"error": "invalid_request", "error_description": wire_safe(description)}
+    return jsonify(body), status
 
 
 def _clock() -> dict[str, Any]:

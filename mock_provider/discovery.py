@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from .config import GRANT_TYPES, SCOPES, USER_CLAIMS
-from .issuers import base_issuer, current_issuer
+from .issuers import active_faults, base_issuer, current_issuer
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -17,21 +19,24 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 def metadata() -> dict[str, Any]:
     """The provider's metadata for the issuer of the current request."""
     issuer = current_issuer()
+    # The VULNERABLE implicit issuer also offers response_type=token (grants/implicit.py).
+    implicit = any(fault.implicit_grant for fault in active_faults())
     return {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "jwks_uri": f"{issuer}/jwks",
-        "registration_endpoint": f"{issuer}/register",
+        # RFC 8414 §2: OPTIONAL, so it is left out when the config closes registration.
+        **({"registration_endpoint": f"{issuer}/register"} if _registration_open() else {}),
         "revocation_endpoint": f"{issuer}/revoke",
         "introspection_endpoint": f"{issuer}/introspect",
         "device_authorization_endpoint": f"{issuer}/device_authorization",
         "end_session_endpoint": f"{issuer}/logout",
         "scopes_supported": list(SCOPES),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(GRANT_TYPES),
+        "response_types_supported": ["code", "token"] if implicit else ["code"],
+        "response_modes_supported": ["query", "fragment"] if implicit else ["query"],
+        "grant_types_supported": [*GRANT_TYPES, "implicit"] if implicit else list(GRANT_TYPES),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
@@ -56,3 +61,7 @@ def metadata() -> dict[str, Any]:
         "request_parameter_supported": False,
         "claims_parameter_supported": False,
     }
+
+
+def _registration_open() -> bool:
+    return current_app.extensions["mock_provider"].config.registration_open

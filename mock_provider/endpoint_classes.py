@@ -25,6 +25,7 @@ from authlib.oidc.rpinitiated import ClientMetadataClaims as AuthlibLogoutMetada
 from authlib.oidc.rpinitiated import EndSessionEndpoint as AuthlibEndSessionEndpoint
 from authlib.oidc.rpinitiated.end_session import _NonExpiringClaimsRegistry
 from flask import current_app, session
+from flask import request as http_request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -74,6 +75,21 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
         )
         return allowed
 
+    def create_introspection_payload(self, token: Token | None) -> dict[str, Any]:
+        """Judge the token the client presented. A refresh token outlives its access token and
+        dies when rotated; "active" means usable now (RFC 7662 §2.2)."""
+        if token is None:
+            return {"active": False}
+        if _presented_refresh_token(token):
+            usable = not (token.is_refresh_token_expired() or token.rotated_at is not None)
+            expires_at = token.refresh_expires_at or token.expires_at
+        else:
+            usable = not token.is_expired()
+            expires_at = token.expires_at
+        if not usable or token.is_revoked():
+            return {"active": False}
+        return {**self.introspect_token(token), "exp": int(expires_at)}
+
     def introspect_token(self, token: Token) -> dict[str, Any]:
         return {
             "active": True,
@@ -89,6 +105,11 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
         }
 
 
+def _presented_refresh_token(token: Token) -> bool:
+    """Whether the request names the token's refresh value rather than its access value."""
+    return token.refresh_token is not None and http_request.form.get("token") == token.refresh_token
+
+
 class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
     """post_logout_redirect_uris, checked as RP-Initiated Logout §3.1 asks."""
 
@@ -100,6 +121,47 @@ class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
                 "post_logout_redirect_uris may use http only for a confidential client or on "
                 "loopback (RP-Initiated Logout §3.1)"
             ) from error
+
+
+# RFC 7591 §2 and RP-Initiated Logout §3.1: the JSON type of each metadata value. Authlib's claims
+# classes assume these types, so a number where a string belongs failed instead of being refused.
+STRING_METADATA = (
+    "token_endpoint_auth_method",
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "scope",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "software_id",
+    "software_version",
+    "software_statement",
+)
+LIST_METADATA = (
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "grant_types",
+    "response_types",
+    "contacts",
+)
+
+
+def check_metadata_types(data: dict[str, Any]) -> None:
+    """Refuse client metadata whose values have the wrong JSON type (RFC 7591 §2, §3.2.2)."""
+    for name in STRING_METADATA:
+        if name in data and not isinstance(data[name], str):
+            raise InvalidClientMetadataError(f"{name} must be a string (RFC 7591 section 2)")
+    for name in LIST_METADATA:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidClientMetadataError(
+                f"{name} must be an array of strings (RFC 7591 section 2)"
+            )
+    if "jwks" in data and not isinstance(data["jwks"], dict):
+        raise InvalidClientMetadataError(
+            "jwks must be a JSON Web Key Set object (RFC 7591 section 2)"
+        )
 
 
 class RegistrationEndpoint(ClientRegistrationEndpoint):
@@ -124,6 +186,10 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
                 realm="mock_provider",
             )
         return True
+
+    def extract_client_metadata(self, request) -> dict[str, Any]:
+        check_metadata_types(request.payload.data or {})
+        return super().extract_client_metadata(request)
 
     def get_server_metadata(self) -> dict[str, Any]:
         from .discovery import metadata

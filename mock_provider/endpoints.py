@@ -102,10 +102,23 @@ def introspect():
 @bp.post("/register")
 def register():
     """RFC 7591 §3: dynamic client registration, open on loopback."""
-    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+    if not current_app.extensions["mock_provider"].config.registration_open:
+        # RFC 7591 §3: a server may restrict registration; this one was configured to.
         return oauth_error(
             OAuth2Error(
-                "the registration request must be a JSON object of client metadata (RFC 7591 §3.1)",
+                "dynamic client registration is switched off in this provider's config "
+                "([registration] open = false); use a client declared there",
+                error="access_denied",
+                status_code=403,
+            )
+        )
+    sent = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(sent, dict) or not sent:
+        # An empty object too: Authlib would refuse it with no description at all.
+        return oauth_error(
+            OAuth2Error(
+                "the registration request must be a JSON object of client metadata, such as "
+                "redirect_uris (RFC 7591 §3.1)",
                 error="invalid_client_metadata",
                 status_code=400,
             )

@@ -9,7 +9,8 @@ learner beside them. Each kind of fault is applied in one place:
 - lifetimes where codes and tokens are stored (`grants/authorization_code.py`, `authorization.py`);
 - `ignores_auto_login` in `interaction.signed_in_user`;
 - the VULNERABLE settings (`redirect_uri_prefix_match`, `pkce_optional`) in the one check each
-  weakens: `models.Client.check_redirect_uri` and `grants/proof_key.ProofKey`. Their issuers are
+  weakens: `models.Client.check_redirect_uri` and `grants/proof_key.ProofKey`; `implicit_grant`
+  in the one grant it adds, `grants/implicit.py`, and in discovery. Their issuers are
   refused beyond loopback without the instructor token (`vulnerable_issuer_refusal` in
   `__init__.py`), because they hand codes and tokens to whoever asks.
 """
@@ -49,11 +50,12 @@ class Fault:
     ignores_auto_login: bool = False  # only a sign-in at this issuer counts
     redirect_uri_prefix_match: bool = False  # VULNERABLE: any URI starting with a registered one
     pkce_optional: bool = False  # VULNERABLE: public clients may leave PKCE out
+    implicit_grant: bool = False  # VULNERABLE: response_type=token, the token in the URL
 
     @property
     def vulnerable(self) -> bool:
         """True for a setting that lets an attack succeed, not merely a client notice it."""
-        return self.redirect_uri_prefix_match or self.pkce_optional
+        return self.redirect_uri_prefix_match or self.pkce_optional or self.implicit_grant
 
 
 def another_issuer(issuer: str) -> str:
@@ -249,6 +251,19 @@ FAULTS: dict[str, Fault] = {
             "code without a code_challenge, and the token endpoint redeems it for anyone who "
             "presents it with the client_id.",
             pkce_optional=True,
+        ),
+        Fault(
+            id="implicit-grant",
+            title="Implicit grant offered (VULNERABLE)",
+            breaks="In order to avoid these issues, clients SHOULD NOT use the implicit grant "
+            '(response type "token") or other response types issuing access tokens in the '
+            "authorization response, unless access token injection in the authorization "
+            "response is prevented and the aforementioned token leakage vectors are mitigated.",
+            spec="RFC 9700 §2.1.2",
+            what_happens="The authorization endpoint accepts response_type=token and sends the "
+            "access token in the fragment of the redirect URI, where the browser's history and "
+            "every script on the client's page can read it.",
+            implicit_grant=True,
         ),
     )
 }

@@ -70,17 +70,22 @@ def _password_ok(user: User | None, password: str) -> bool:
     return hmac.compare_digest(user.password.encode(), password.encode())
 
 
+def _sign_in_from_form() -> str | None:
+    """Sign in with the posted sign-in form, if that is what was posted; the problem, if any."""
+    if request.form.get("action") != "login":
+        return None
+    user = store.get_user(request.form.get("username"))
+    if not _password_ok(user, request.form.get("password", "")):
+        return "That username and password do not match a seeded user."
+    _sign_in(user.username)  # type: ignore[union-attr]
+    return None
+
+
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
     """OIDC Core §3.1.2: authenticate the user, obtain consent, redirect back with a code."""
     server = current_app.extensions["mock_provider"].server
-    login_problem = None
-    if request.form.get("action") == "login":
-        user = store.get_user(request.form.get("username"))
-        if _password_ok(user, request.form.get("password", "")):
-            _sign_in(user.username)  # type: ignore[union-attr]
-        else:
-            login_problem = "That username and password do not match a seeded user."
+    login_problem = _sign_in_from_form()
     user = signed_in_user()
     try:
         grant = server.get_consent_grant(end_user=user)
@@ -184,8 +189,7 @@ def _verified_redirect_uri() -> str | None:
 def device():
     """RFC 8628 §3.3: the user types the code shown on the device, then approves or denies."""
     user_code = (request.values.get("user_code") or "").strip().upper()
-    if request.form.get("action") == "login":
-        _sign_in(request.form.get("username", ""))
+    login_problem = _sign_in_from_form()
     user = signed_in_user()
     device_code = store.find_user_code(user_code) if user_code else None
     problem = None
@@ -195,8 +199,8 @@ def device():
         problem = f"The code {user_code} has already been {device_code.decision}."
     if problem or device_code is None:
         return _page("device.html", 400 if problem else 200, problem=problem, user_code=user_code)
-    if user is None:
-        return _page("login.html", 200, grant=None, problem=None, users=_personas())
+    if user is None or login_problem:
+        return _page("login.html", 200, grant=None, problem=login_problem, users=_personas())
     action = request.form.get("action")
     if action in ("approve", "deny"):
         device_code.username = user.username

@@ -20,6 +20,10 @@ from . import clock, request_log
 from .config import SCOPES
 from .issuers import active_faults
 
+#: The grant each response_type belongs to (RFC 6749 §3.1.1): a client registered for the grant
+#: may ask for it. "token" (implicit) is offered only by the VULNERABLE implicit issuer.
+RESPONSE_TYPES = {"code": "authorization_code", "token": "implicit"}
+
 
 class Base(DeclarativeBase):
     """The tables' common base (SQLAlchemy's declarative mapping)."""
@@ -59,7 +63,11 @@ class Client(Base, ClientMixin):
             "redirect_uris": self.redirect_uris,
             "post_logout_redirect_uris": self.post_logout_redirect_uris,
             "grant_types": self.grant_types,
-            "response_types": ["code"] if "authorization_code" in self.grant_types else [],
+            "response_types": [
+                response_type
+                for response_type, grant_type in RESPONSE_TYPES.items()
+                if grant_type in self.grant_types
+            ],
             "scope": self.scope,
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
         }

@@ -1,19 +1,23 @@
 """The request log: each request the provider received, its response, and the checks it ran.
 
 Model methods and grants call `check()` as they enforce a rule; an `after_request` hook writes
-one `LogEntry` per request. Secrets (client secrets, passwords, code verifiers) are masked,
-because the log is readable by anyone who can reach the control API.
+one `LogEntry` per request. Secrets (client secrets, passwords, code verifiers, form tokens) are
+masked, because the log is readable by anyone who can reach the control API: in a form, as HTTP
+Basic credentials, or in the JSON answer to a registration. Tokens are kept: they are what the
+log teaches, and they are development tokens.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-MASKED_PARAMS = {"client_secret", "password", "code_verifier"}
+MASKED_PARAMS = {"client_secret", "password", "code_verifier", "csrf_token"}
+MASK = "********"
 RESPONSE_KEPT = 4000  # characters of each response body kept in the log
 
 
@@ -44,7 +48,7 @@ def request_params() -> dict[str, Any]:
     for source in (request.args, _form()):
         for key in source:
             values = source.getlist(key)
-            masked = ["********" if key in MASKED_PARAMS else v[:500] for v in values]
+            masked = [MASK if key in MASKED_PARAMS else v[:500] for v in values]
             params[key] = masked[0] if len(masked) == 1 else masked
     if request.authorization and request.authorization.type == "basic":
         params["authorization"] = f"Basic (client_id={request.authorization.username})"
@@ -74,4 +78,16 @@ def response_text(response: Response) -> str:
         return f"Location: {response.location}"
     if response.is_streamed or response.mimetype == "text/html":
         return f"({response.mimetype} page)"
-    return response.get_data(as_text=True)[:RESPONSE_KEPT]
+    return _masked_json(response.get_data(as_text=True))[:RESPONSE_KEPT]
+
+
+def _masked_json(text: str) -> str:
+    """A JSON object's secret members masked: a registration answer carries the new client's
+    client_secret (RFC 7591 §3.2.1), which only that client should learn."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(body, dict) or not MASKED_PARAMS & body.keys():
+        return text
+    return json.dumps({key: MASK if key in MASKED_PARAMS else value for key, value in body.items()})

@@ -531,4 +531,21 @@ CATALOGUE: tuple[Scenario, ...] = (
         "at the token endpoint), so an intercepted code is useless without the verifier.",
         faults=("pkce-optional",),
     ),
+    Scenario(
+        id="vulnerable-implicit",
+        title="Implicit grant: the access token in the URL (VULNERABLE)",
+        flow="authorization-code",
+        variant="public-pkce",
+        step="authorization_request",
+        at_fault="provider",
+        learner_sees="The provider answers response_type=token with the access token in the "
+        "fragment of the redirect URI; a third-party script on the client's page reads the "
+        "address and sends it to the attacker, who calls the API as the user.",
+        rule=FAULTS["implicit-grant"].breaks,
+        spec=FAULTS["implicit-grant"].spec,
+        fix="Use the authorization code flow with PKCE, even in a browser app: the code in the "
+        "redirect is useless without the code_verifier, and tokens travel only on the back "
+        "channel. Providers following OAuth 2.1 no longer offer response_type=token.",
+        faults=("implicit-grant",),
+    ),
 )

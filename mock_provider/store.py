@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, delete, event, insert, select, update
+from sqlalchemy import bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import clock
@@ -58,7 +58,9 @@ def make_engine(database_url: str | None) -> Engine:
         try:
             Base.metadata.create_all(engine)
             break
-        except OperationalError:  # a worker starting alongside created a table first
+        # A worker starting alongside created a table first: SQLite says it is locked,
+        # PostgreSQL that the table or its row type already exists.
+        except (OperationalError, IntegrityError, ProgrammingError):
             if attempt == 9:
                 raise
             time.sleep(0.05)
@@ -139,14 +141,19 @@ def _commit_tolerating_races(session: Session) -> None:
         session.rollback()
 
 
+#: Built once: the clock reads a setting on every request, and building the statement each time
+#: cost more than running it.
+_SETTING_VALUE = select(Setting.value).where(Setting.name == bindparam("name"))
+
+
 def get_setting(name: str, default: str) -> str:
     """Read a shared setting, storing `default` the first time (first writer wins)."""
     session = db()
-    value = session.execute(select(Setting.value).where(Setting.name == name)).scalar()
+    value = session.connection().execute(_SETTING_VALUE, {"name": name}).scalar()
     if value is None:
         session.add(Setting(name=name, value=default))
         _commit_tolerating_races(session)
-        value = session.execute(select(Setting.value).where(Setting.name == name)).scalar()
+        value = session.connection().execute(_SETTING_VALUE, {"name": name}).scalar()
     return default if value is None else value
 
 
@@ -295,18 +302,34 @@ def consented_scope(username: str, client_id: str) -> set[str]:
 
 
 def remember_consent(username: str, client_id: str, scope: str) -> None:
-    merged = consented_scope(username, client_id) | set(scope.split())
-    db().merge(Consent(username=username, client_id=client_id, scope=" ".join(sorted(merged))))
-    db().commit()
+    """Add `scope` to what the user allowed the client.
+
+    In a classroom many browsers press Allow for the same user and client at once, and each
+    finds no row yet: the first INSERT wins, the others fail on the primary key. A loser reads
+    the winner's row and updates it instead (once is enough: the row now exists).
+    """
+    for attempt in range(2):
+        merged = consented_scope(username, client_id) | set(scope.split())
+        db().merge(Consent(username=username, client_id=client_id, scope=" ".join(sorted(merged))))
+        try:
+            db().commit()
+            return
+        except IntegrityError:
+            db().rollback()
+            if attempt:
+                raise
 
 
 # The request log
 
 
+_INSERT_LOG_ENTRY = insert(LogEntry.__table__)
+
+
 def append_log(**entry: Any) -> None:
     """Add one request-log entry; a plain INSERT, since it happens on every request."""
     session = db()
-    result = session.execute(insert(LogEntry.__table__), entry)
+    result = session.connection().execute(_INSERT_LOG_ENTRY, entry)
     entry_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
     if entry_id % 100 == 0:  # trim now and then, not on every request
         session.execute(delete(LogEntry).where(LogEntry.id <= entry_id - LOG_KEPT))

@@ -7,18 +7,37 @@
 Every worker builds its own app from the same environment; the state they must share (clients,
 codes, tokens, keys, the clock) lives in the database, so give them a file or server database.
 MOCK_PROVIDER_AUTO_LOGIN names a seeded user to sign in without a page, for scripts and tests.
+
+An issuer beyond loopback (a classroom's LAN address) needs MOCK_PROVIDER_INSTRUCTOR_TOKEN, the
+token the control API, registration and the VULNERABLE issuers then ask for, as
+`oauth-sandbox provider --host` prints one. Every worker must know the same token, so it comes
+from the environment rather than being generated here.
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
-from . import ProviderConfig, create_app
+from . import ProviderConfig, create_app, is_loopback
+from .config import ConfigError
+
+issuer = os.environ.get("MOCK_PROVIDER_ISSUER")
+instructor_token = os.environ.get("MOCK_PROVIDER_INSTRUCTOR_TOKEN") or None
+if issuer and not is_loopback(urlsplit(issuer).hostname or ""):
+    if instructor_token is None:
+        raise ConfigError(
+            f"MOCK_PROVIDER_ISSUER {issuer} is beyond loopback, so the control API and "
+            "registration must not be open: set MOCK_PROVIDER_INSTRUCTOR_TOKEN to a secret value"
+        )
+    # Authlib refuses plain http beyond loopback unless told otherwise (RFC 6749 §10.9).
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
 app = create_app(
     ProviderConfig.load(
         database_url=os.environ.get("MOCK_PROVIDER_DATABASE_URL"),
-        issuer=os.environ.get("MOCK_PROVIDER_ISSUER"),
+        issuer=issuer,
         auto_login=os.environ.get("MOCK_PROVIDER_AUTO_LOGIN") or None,
+        instructor_token=instructor_token,
     )
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+from sqlalchemy.engine import make_url
 from waitress.server import create_server
 
 from mock_provider import is_loopback, keys
@@ -263,7 +264,7 @@ def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> 
         f"mock_provider: issuer {click.style(issuer, bold=True)}",
         f"  discovery   {issuer}/.well-known/openid-configuration",
         f"  control API {issuer.split('/scenarios/')[0]}/control",
-        f"  database    {config.database_url}",
+        f"  database    {_without_password(config.database_url)}",
     ]
     if config.instructor_token:
         lines.append(f"  instructor token  {config.instructor_token}")
@@ -271,7 +272,7 @@ def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> 
         lines.append(f"  auto-login  {config.auto_login} (signed in and consenting at once)")
     lines.append("clients:")
     for client in config.clients:
-        kind = "public, PKCE" if client.client_secret is None else f"secret {client.client_secret}"
+        kind = _client_kind(client, beyond_loopback)
         lines.append(f"  {client.client_id:<16} {kind:<32} {', '.join(client.grant_types)}")
         if client.redirect_uris:
             lines.append(f"  {'':<16} redirect_uris {' '.join(client.redirect_uris)}")
@@ -282,3 +283,23 @@ def _announce(config: ProviderConfig, beyond_loopback: bool, started: float) -> 
     lines.append(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
     click.echo("\n".join(lines))
     sys.stdout.flush()
+
+
+def _without_password(database_url: str) -> str:
+    """The database URL as printed: a PostgreSQL password must not reach a projected screen."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _client_kind(client, beyond_loopback: bool) -> str:
+    """How a client authenticates, for the start-up listing.
+
+    On loopback the secret is printed: the learner at this machine needs it to configure an
+    app, and the seeded ones are printed in the docs anyway. Beyond loopback the terminal is
+    often projected to a room, and a config file may hold secrets that are not teaching
+    values, so the listing only says that there is one (RFC 6749 §2.3.1: the client
+    secret is a credential, known only to the client and the provider)."""
+    if client.client_secret is None:
+        return "public, PKCE" if "authorization_code" in client.grant_types else "public"
+    if beyond_loopback:
+        return "secret (hidden beyond loopback)"
+    return f"secret {client.client_secret}"

@@ -5,8 +5,10 @@ time. It talks to any provider over HTTP only, learning every endpoint from disc
 # No `from __future__ import annotations` here: it would bind the name `annotations` in this
 # package and hide the `sandbox.annotations` module.
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+import requests
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .config import SandboxConfig
@@ -18,6 +20,9 @@ __all__ = ["SandboxConfig", "create_app"]
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+MAX_REQUEST_BYTES = 64 * 1024  # the sandbox's forms send a few short fields
 
 
 @dataclass
@@ -38,29 +43,33 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
         # Browsers share cookies across ports (RFC 6265 §8.5), so each app names its own.
         SESSION_COOKIE_NAME="sandbox_session",
         SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions["sandbox"] = SandboxState(
         config=config, runs=RunStore(config.runs_per_learner), registrations=Registrations()
     )
 
-    from . import attack_pages, attacks, display, docs_site, exports, instructor, views
+    from . import attack_pages, attacks, csrf, display, docs_site, exports, instructor, views
 
     app.extensions["sandbox_attacks"] = attacks.AttackRuns()
 
     app.jinja_env.globals.update(display.TEMPLATE_GLOBALS, curl_command=exports.curl_command)
+    csrf.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(docs_site.bp)
     app.register_blueprint(instructor.bp)
     app.register_blueprint(attack_pages.bp)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _problem)
+    app.register_error_handler(requests.RequestException, _provider_unreachable)
     return app
 
 
 def _security_headers(response):
     """Only this app's own files run; pages carrying codes and tokens leak nothing onward."""
     if request.blueprint != "docs":  # mkdocs-material's pages carry inline scripts of their own
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # A page may widen its own policy on purpose (the implicit-flow victim's page does).
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -68,4 +77,30 @@ def _security_headers(response):
 
 def _problem(error: HTTPException):
     """Errors as a page in the sandbox's own style, saying what to do."""
-    return render_template("problem.html", title=error.name, problem=error.description), error.code
+    problem = error.description
+    if error.code == 413:
+        problem = (
+            f"The request is larger than {MAX_REQUEST_BYTES} bytes; no form here sends that much."
+        )
+    return render_template("problem.html", title=error.name, problem=problem), error.code
+
+
+def _provider_unreachable(error: requests.RequestException):
+    """A back-channel request that got no answer (provider stopped, restarting, too slow): say
+    which provider, and that the run waits on its step, instead of a 500."""
+    sent = error.request.url if error.request is not None and error.request.url else None
+    where = urlsplit(sent) if sent else None
+    provider = (
+        f"{where.scheme}://{where.netloc}"
+        if where
+        else current_app.extensions["sandbox"].config.issuer
+    )
+    problem = (
+        f"The provider at {provider} did not answer ({type(error).__name__}). Is it still "
+        "running? No answer came back, so the run is still on the same step: once the provider "
+        "is back, go back to the step and send the request again."
+    )
+    status = 504 if isinstance(error, requests.Timeout) else 502
+    return render_template(
+        "problem.html", title="The provider did not answer", problem=problem
+    ), status

@@ -8,7 +8,16 @@ provider's own words for the check that stopped it.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from . import attacks, login_csrf
 from .views import _learner
@@ -86,3 +95,22 @@ def redeem(attack_id: str):
             "problem.html", title="The attacker's site is unreachable", problem=str(error)
         ), 502
     return redirect(url_for(".page", attack_id=attack.id, _anchor=setting))
+
+
+@bp.get("/<attack_id>/app")
+def victim_app(attack_id: str):
+    """VULNERABLE on purpose: the implicit-flow victim, a single-page app whose redirect_uri this
+    is. The token arrives in this page's fragment, and the page runs a third-party script, as
+    sites embed analytics: the attacker's, so this page's policy lets the attacker's origin in."""
+    attack = _attack(attack_id)
+    if attack.response_type != "token":
+        abort(404, f"The {attack_id!r} attack has no victim app page.")
+    attacker = current_app.extensions["sandbox"].config.attacker_base_url
+    response = make_response(
+        render_template("attacks/victim_app.html", attack=attack, attacker_base_url=attacker)
+    )
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' {attacker}; img-src 'self' data: {attacker}; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
+    return response

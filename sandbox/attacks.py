@@ -48,6 +48,9 @@ class Attack:
     #: Who is deliberately weakened: "provider" (the VULNERABLE issuer `scenario`) or "client"
     #: (this sandbox's own client, under the default issuer; `scenario` is then empty).
     vulnerable: str = "provider"
+    #: What the victim's client asks for: "code", or "token" (the implicit flow, which hands
+    #: the access token itself to the browser: there is no code to redeem).
+    response_type: str = "code"
 
 
 def _prefix_uris(config: SandboxConfig) -> tuple[list[str], str]:
@@ -62,6 +65,11 @@ def _intercepted_uris(config: SandboxConfig) -> tuple[list[str], str]:
 
 def _own_uris(config: SandboxConfig) -> tuple[list[str], str]:
     return [config.redirect_uri], config.redirect_uri
+
+
+def _victim_app_uris(config: SandboxConfig) -> tuple[list[str], str]:
+    uri = f"{config.base_url}/attacks/implicit-flow/app"
+    return [uri], uri
 
 
 ATTACKS: dict[str, Attack] = {
@@ -108,6 +116,22 @@ ATTACKS: dict[str, Attack] = {
             redirect_uris=_own_uris,
             verifier_held_by="nobody",  # the classic client: a client secret, no PKCE
             vulnerable="client",
+        ),
+        Attack(
+            id="implicit-flow",
+            title="The implicit flow leaks the access token through the URL",
+            scenario="vulnerable-implicit",
+            story="A single-page app asks for the access token itself (response_type=token), "
+            "as OAuth 2.0's implicit flow allowed. The provider puts the token in the fragment "
+            "of the app's address. Like many sites, the app's page loads a third-party analytics "
+            "script, which reports each page's full address to its owner: here, the attacker.",
+            trick="The token arrives as {redirect_uri}#access_token=...: the fragment never "
+            "reaches a server, but it stays in the address bar and the browser's history, and "
+            "every script on the page reads it from location.href.",
+            stopped_by="response_type supported",
+            redirect_uris=_victim_app_uris,
+            verifier_held_by="nobody",  # no code, so nothing for PKCE to bind
+            response_type="token",
         ),
     )
 }
@@ -172,12 +196,15 @@ def start(
     except DiscoveryError as error:
         raise AttackUnavailable(str(error)) from None
     registered, redirect_uri = attack.redirect_uris(config)
-    run.credentials = _victim_client(attack, run, registered, registrations)
+    run.credentials = _victim_client(attack, setting, run, registered, registrations)
     attack_run = AttackRun(
         attack, setting, run, state=generate_token(16), redirect_uri=redirect_uri
     )
-    # Under the vulnerable issuer the pkce-optional victim skips PKCE, as legacy apps do.
-    uses_pkce = not (attack.verifier_held_by == "client" and setting == "vulnerable")
+    # Under the vulnerable issuer the pkce-optional victim skips PKCE, as legacy apps do; the
+    # implicit flow has no code for PKCE to bind.
+    uses_pkce = attack.response_type == "code" and not (
+        attack.verifier_held_by == "client" and setting == "vulnerable"
+    )
     verifier = generate_token(48) if uses_pkce else None
     attack_run.attacker_verifier = verifier if attack.verifier_held_by == "attacker" else None
     session = _session(attack_run, "authorization_request", pkce=uses_pkce)
@@ -186,16 +213,23 @@ def start(
         run.provider.authorization_endpoint,
         state=attack_run.state,
         nonce=generate_token(16),
+        response_type=attack.response_type,
         **extra,
     )
     return attack_run
 
 
 def _victim_client(
-    attack: Attack, run: Run, registered: list[str], registrations: Registrations
+    attack: Attack, setting: str, run: Run, registered: list[str], registrations: Registrations
 ) -> ClientCredentials:
-    """The victim's public client at the run's issuer, registered once (RFC 7591)."""
+    """The victim's public client at the run's issuer, registered once (RFC 7591).
+
+    An implicit-flow client registers for the implicit grant where the provider offers it;
+    the secure provider, like any OAuth 2.1 provider, registers only code clients, so there
+    the legacy app asks for response_type=token with a code client, and is refused.
+    """
     kind = f"victim-{attack.id}"
+    implicit = attack.response_type == "token" and setting == "vulnerable"
     return registrations.get(run.issuer, kind) or registrations.register(
         run.provider,
         run,
@@ -203,8 +237,8 @@ def _victim_client(
         {
             "client_name": f"the victim's client ({attack.id} demo)",
             "redirect_uris": registered,
-            "grant_types": ["authorization_code"],
-            "response_types": ["code"],
+            "grant_types": ["implicit"] if implicit else ["authorization_code"],
+            "response_types": ["token"] if implicit else ["code"],
             "scope": SCOPE,
             "token_endpoint_auth_method": "none",  # a public client: no secret to steal
         },
@@ -231,10 +265,13 @@ def _issuer(attack: Attack, setting: str, config: SandboxConfig) -> str:
 
 
 def redeem(attack_run: AttackRun, config: SandboxConfig) -> None:
-    """Play the attacker: find the code the site caught, redeem it, use the tokens."""
+    """Play the attacker: find the code (or token) the site caught, redeem it, use the tokens."""
     attack_run.stolen = _caught(attack_run, config)
     code = (attack_run.stolen or {}).get("code")
-    if code:
+    if access_token := (attack_run.stolen or {}).get("access_token"):
+        # The implicit flow: the site caught the token itself; there is nothing to redeem.
+        attack_run.tokens = {"access_token": access_token, "token_type": "Bearer"}
+    elif code:
         session = _session(attack_run, "token_request", pkce=False)
         extra = (
             {"code_verifier": attack_run.attacker_verifier} if attack_run.attacker_verifier else {}
@@ -260,7 +297,11 @@ def redeem(attack_run: AttackRun, config: SandboxConfig) -> None:
         _report_loot(attack_run, config)
     else:
         attack_run.blocked = _failed_checks(attack_run)
-        attack_run.outcome = attack_run.outcome or "The attacker's site caught no code."
+        attack_run.outcome = attack_run.outcome or (
+            "The attacker's site caught no token."
+            if attack_run.attack.response_type == "token"
+            else "The attacker's site caught no code."
+        )
 
 
 def _caught(attack_run: AttackRun, config: SandboxConfig) -> dict[str, str] | None:

@@ -59,4 +59,17 @@ def discover(issuer: str, run: Run | None = None) -> ProviderMetadata:
             f"The discovery document names issuer {document.get('issuer')!r}, not {issuer!r}; "
             "a client must stop here (OIDC Discovery 1.0 §4.3)."
         )
+    # The endpoints become links and request targets, so anything but an http(s) URL (say, a
+    # javascript: URL from a hostile provider) stops here (RFC 8414 §2: each is a URL).
+    for name, value in document.items():
+        if name.endswith(("_endpoint", "_uri")) and not is_web_url(value):
+            raise DiscoveryError(
+                f"The discovery document's {name} is {str(value)[:200]!r}, not an http(s) URL; "
+                "the sandbox will not use it."
+            )
     return ProviderMetadata(document)
+
+
+def is_web_url(value: Any) -> bool:
+    """True for an absolute http(s) URL: the only kind the sandbox follows or links to."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))

@@ -2,8 +2,9 @@
 
 HAR (HTTP Archive 1.2, http://www.softwareishard.com/blog/har-12-spec/) is the format browsers'
 developer tools import, so a learner can open the sandbox's back-channel exchanges, which no
-browser ever saw, in the Network panel they already know. Every export hides the client secret;
-the tokens stay, because they are what the lesson is about (and they are development tokens).
+browser ever saw, in the Network panel they already know. Every export hides every client secret
+the run holds (its own client's, and a second client's where a scenario registers one); the
+tokens stay, because they are what the lesson is about (and they are development tokens).
 
 Also here: an exchange as a `curl` command line, for the learner to replay a request by hand.
 """
@@ -14,7 +15,7 @@ import dataclasses
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib import metadata
@@ -31,17 +32,19 @@ CHANNELS = {
 }
 
 
-def masked(exchange: Exchange, client_secret: str | None) -> Exchange:
-    """The exchange with the client secret hidden, wherever it appears.
+def masked(exchange: Exchange, client_secrets: Iterable[str | None]) -> Exchange:
+    """The exchange with every client secret the run holds hidden, wherever it appears.
 
     HTTP Basic credentials (RFC 7617 §2) are only base64, not encrypted, so the header value is
     replaced whole; the name stays, to show that the client authenticated this way.
     """
+    # As it is, and as a form body encodes it (client_secret_post); longest first, so that a
+    # secret containing another is hidden whole.
+    forms = sorted({f for s in client_secrets if s for f in (s, quote_plus(s))}, key=len)[::-1]
 
     def hide(text: str) -> str:
-        if client_secret:  # as it is, and as a form body encodes it (client_secret_post)
-            for form in (client_secret, quote_plus(client_secret)):
-                text = text.replace(form, MASK)
+        for form in forms:
+            text = text.replace(form, MASK)
         return text
 
     def hide_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -63,9 +66,19 @@ def masked(exchange: Exchange, client_secret: str | None) -> Exchange:
 
 
 def exchanges(run: Run) -> list[Exchange]:
-    """The run's exchanges in order, each with the client secret masked."""
-    secret = run.credentials.client_secret if run.credentials else None
-    return [masked(exchange, secret) for exchange in run.exchanges]
+    """The run's exchanges in order, each with every client secret masked."""
+    return [masked(exchange, client_secrets(run)) for exchange in run.exchanges]
+
+
+def client_secrets(run: Run) -> list[str]:
+    """Every client secret the run holds: its own client's, a second (attacker's) client's,
+    and any the provider handed out in a registration answer (RFC 7591 §3.2.1)."""
+    found = [run.credentials.client_secret if run.credentials else None]
+    found.append((run.client_state.get("attacker_client") or {}).get("client_secret"))
+    for exchange in run.exchanges_of("registration_request"):
+        answer = exchange.response_json
+        found.append(answer.get("client_secret") if isinstance(answer, dict) else None)
+    return [secret for secret in found if isinstance(secret, str) and secret]
 
 
 # Markdown

@@ -15,10 +15,12 @@ link to the client's redirect_uri, carrying that code, on the attacker's site.
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import parse_qsl, urlsplit
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 from authlib.common.security import generate_token
+from authlib.common.urls import add_params_to_uri
 
 from .attacks import Attack, AttackRun, AttackUnavailable
 from .config import SandboxConfig
@@ -80,19 +82,18 @@ def start(
 
 
 def _sign_in_as_attacker(authorization_url: str, config: SandboxConfig) -> str:
-    """Sign in as bob in the attacker's own browser; return the redirect, not followed."""
+    """Sign in as bob in the attacker's own browser, through the provider's pages as a person
+    would (each form carries the token its page put in it); return the redirect, not followed."""
     browser = requests.Session()
     try:
-        answer = browser.post(
-            authorization_url,
-            data={"action": "login", **ATTACKER_ACCOUNT},
-            allow_redirects=False,
-            timeout=10,
-        )
+        answer = browser.get(authorization_url, allow_redirects=False, timeout=10)
+        if answer.status_code == 302:  # --auto-login signed its user in at once; code unused
+            # OIDC Core §3.1.2.1: prompt=login asks the provider for its sign-in page again.
+            again = add_params_to_uri(authorization_url, {"prompt": "login"})
+            answer = browser.get(again, allow_redirects=False, timeout=10)
+        answer = _submit(browser, answer, ATTACKER_ACCOUNT)
         if answer.status_code == 200:  # the consent page: without --auto-login it asks
-            answer = browser.post(
-                authorization_url, data={"action": "allow"}, allow_redirects=False, timeout=10
-            )
+            answer = _submit(browser, answer, {"action": "allow"})
     except requests.RequestException as error:
         raise AttackUnavailable(f"The provider cannot be reached ({error}).") from None
     location = answer.headers.get("Location", "")
@@ -102,6 +103,43 @@ def _sign_in_as_attacker(authorization_url: str, config: SandboxConfig) -> str:
             f"the provider answered {answer.status_code} {location}".rstrip()
         )
     return location
+
+
+def _submit(
+    browser: requests.Session, page: requests.Response, typed: dict[str, str]
+) -> requests.Response:
+    """Submit the page's form whose hidden fields agree with `typed`, as a browser does: to the
+    form's action, with its hidden fields (the form token among them) and what was typed.
+    A page with no such form is returned as it is, for the caller to report."""
+    forms = _Forms()
+    forms.feed(page.text)
+    for action, hidden in forms.found:
+        if all(hidden.get(name, value) == value for name, value in typed.items()):
+            target = urljoin(page.url, action)
+            data = {**hidden, **typed}
+            return browser.post(target, data=data, allow_redirects=False, timeout=10)
+    return page
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: each one's action and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+        self.inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form" and (attributes.get("method") or "").lower() == "post":
+            self.found.append((attributes.get("action") or "", {}))
+            self.inside = True
+        elif tag == "input" and attributes.get("type") == "hidden" and self.inside:
+            self.found[-1][1][attributes.get("name") or ""] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
 
 
 def _put_lure_up(href: str, config: SandboxConfig) -> str:

@@ -21,18 +21,28 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
     control = run.provider.control_api if run.provider else None
     if not control or run.credentials is None:
         return None
+    # This client's entries first; then, for what they leave unmatched (discovery, JWKS: the
+    # requests that name no client, and are the same for everyone), the newest of all. Asking
+    # for this client only keeps the answer small when a whole class shares the provider.
+    log = _log(control, {"client_id": run.credentials.client_id, "limit": 100})
+    taken: list[dict[str, Any]] = []
+    # Newest exchange first, each to its own entry: repeated requests (polls) stay distinct.
+    matched = [_match(exchange, log, taken) for exchange in reversed(exchanges)]
+    if None in matched:
+        anonymous = [e for e in _log(control, {"limit": 50}) if e.get("client_id") is None]
+        matched = [
+            entry or _match(exchange, anonymous, taken)
+            for entry, exchange in zip(matched, reversed(exchanges), strict=True)
+        ]
+    return [entry for entry in reversed(matched) if entry]
+
+
+def _log(control: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     try:
-        response = requests.get(f"{control}/log", params={"limit": 300}, timeout=5)
-        entries = response.json()["entries"] if response.ok else []
+        response = requests.get(f"{control}/log", params=params, timeout=5)
+        return response.json()["entries"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):
         return []
-    # This client's entries, and those that name no client at all (discovery, JWKS): those are
-    # the same for everyone, so any of them shows what the provider did.
-    log = [e for e in entries if e.get("client_id") in (run.credentials.client_id, None)]
-    # Newest exchange first, each to its own entry: repeated requests (polls) stay distinct.
-    taken: list[dict[str, Any]] = []
-    matched = [_match(exchange, log, taken) for exchange in reversed(exchanges)]
-    return [entry for entry in reversed(matched) if entry]
 
 
 def _match(

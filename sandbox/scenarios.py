@@ -9,6 +9,8 @@ extension of the mock provider's discovery document, and another provider simply
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,28 +72,43 @@ def catalogue(issuer: str) -> list[Scenario]:
         control = control_api.find(issuer, "Failure scenarios need")
     except control_api.ControlUnavailable as error:
         raise ScenariosUnavailable(str(error)) from None
-    try:
-        response = requests.get(f"{control}/scenarios", timeout=10)
-        body = response.json() if response.ok else None
-    except (requests.RequestException, ValueError):
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("scenarios"), list):
+    entries = _entries(control, timeout=10)
+    if entries is None:
         raise ScenariosUnavailable(f"{control}/scenarios gave no scenario catalogue.")
-    return [Scenario.from_json(entry) for entry in body["scenarios"]]
+    return [Scenario.from_json(entry) for entry in entries]
 
 
 def at_step(run: Run, step_id: str) -> list[Scenario]:
     """The scenarios that break at `step_id`, for the step page's "What could go wrong here"."""
     control = run.provider.control_api if run.provider else None
-    if not control:
-        return []
-    try:
-        response = requests.get(f"{control}/scenarios", timeout=5)
-        entries = response.json()["scenarios"] if response.ok else []
-    except (requests.RequestException, ValueError, KeyError):
-        return []
-    found = [Scenario.from_json(entry) for entry in entries if entry.get("step") == step_id]
+    entries = _entries(control, timeout=5) if control else None
+    found = [Scenario.from_json(e) for e in entries or [] if e.get("step") == step_id]
     return [scenario for scenario in found if not is_vulnerable_setting(scenario)]
+
+
+#: The catalogue is fixed while a provider runs, and every step page shows part of it, so it is
+#: fetched once a minute per provider rather than on every page (a class renders many).
+CATALOGUE_KEPT_SECONDS = 60
+_fetched: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+_fetched_lock = threading.Lock()
+
+
+def _entries(control: str, timeout: float) -> list[dict[str, Any]] | None:
+    """The catalogue's raw entries from `control`, recently fetched or fetched now."""
+    with _fetched_lock:
+        at, entries = _fetched.get(control, (0.0, []))
+    if time.monotonic() - at < CATALOGUE_KEPT_SECONDS:
+        return entries
+    try:
+        response = requests.get(f"{control}/scenarios", timeout=timeout)
+        body = response.json() if response.ok else None
+    except (requests.RequestException, ValueError):
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("scenarios"), list):
+        return None
+    with _fetched_lock:
+        _fetched[control] = (time.monotonic(), body["scenarios"])
+    return body["scenarios"]
 
 
 def find(issuer: str, scenario_id: str) -> Scenario | None:

@@ -1,17 +1,21 @@
-"""Take the tutorials' screenshots by clicking through the sandbox in a real browser.
+"""Take the docs' screenshots by clicking through the sandbox in a real browser.
 
-Usage: python scripts/screenshots.py [--out docs/tutorials/img]
+Usage: python scripts/screenshots.py [--out docs/tutorials/img] [--instructor-out docs/how-to/img]
 
-It starts `oauth-sandbox run` on loopback (ports 8000 and 9000 when free) with a throwaway
-provider database, drives Debian's Chromium with Playwright exactly as the first tutorial tells a
-learner to click, and saves one PNG per step, so the pictures in the docs are of the current
-pages.
+It starts `oauth-sandbox run --playlist playlists/first-class.toml` on loopback (ports 8000 and
+9000 when free) with a throwaway provider database and drives Debian's Chromium with Playwright.
+Two sets come out, so the pictures in the docs are of the current pages:
+
+- the first tutorial (`--out`): one PNG per step, clicked exactly as the tutorial tells a learner;
+- the instructor's class (`--instructor-out`): at 1280x720 in presenter mode, the instructor page
+  with the playlist, then the failure page ("What went wrong") of each of its five scenarios.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -28,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 VIEWPORT = {"width": 1280, "height": 800}
+PROJECTOR = {"width": 1280, "height": 720}
+PLAYLIST = Path(__file__).resolve().parents[1] / "playlists" / "first-class.toml"
 
 
 def port(preferred: int) -> int:
@@ -40,11 +46,13 @@ def port(preferred: int) -> int:
         return probe.getsockname()[1]
 
 
-def start_apps(state_home: str) -> tuple[subprocess.Popen, str]:
-    """`oauth-sandbox run` on free ports; returns the process and the sandbox's URL."""
+def start_apps(state_home: str) -> tuple[subprocess.Popen, str, str]:
+    """`oauth-sandbox run` on free ports; returns the process and the sandbox's and the
+    provider's URLs."""
     sandbox, provider = port(8000), port(9000)
     command = [str(Path(sys.executable).with_name("oauth-sandbox")), "run"]
     command += ["--port", str(sandbox), "--provider-port", str(provider)]
+    command += ["--playlist", str(PLAYLIST)]
     process = subprocess.Popen(
         command, env={**os.environ, "XDG_STATE_HOME": state_home},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -54,7 +62,7 @@ def start_apps(state_home: str) -> tuple[subprocess.Popen, str]:
     while time.monotonic() < deadline:
         try:
             if requests.get(url, timeout=1).ok:
-                return process, url
+                return process, url, f"http://127.0.0.1:{provider}"
         except requests.ConnectionError:
             time.sleep(0.1)
     process.kill()
@@ -90,17 +98,77 @@ def first_tutorial(page: Page, url: str, out: Path) -> list[Path]:
     return shots
 
 
+def answer_the_provider(page: Page, provider: str) -> None:
+    """Sign in as alice and allow, whenever the provider asks (each scenario is a new client)."""
+    for _ in range(3):
+        page.wait_for_load_state()
+        if not page.url.startswith(provider):
+            return
+        title = page.get_by_role("heading", level=1).inner_text()
+        answer = {"Sign in": "Sign in as alice", "Allow access?": "Allow"}.get(title)
+        if answer is None:
+            return
+        page.get_by_role("button", name=answer, exact=True).click()
+
+
+def run_to_the_failure(page: Page, provider: str) -> None:
+    """Click on through a scenario's steps until its "What went wrong" shows."""
+    went_wrong = page.get_by_role("region", name="What went wrong")
+    for _ in range(12):
+        page.wait_for_load_state()
+        if went_wrong.count():
+            return
+        follow = page.get_by_role("link", name="Follow the link to the provider")
+        next_link = page.get_by_role("link", name=re.compile("^Next: "))
+        if follow.count():
+            follow.click()
+            answer_the_provider(page, provider)
+        elif next_link.count():
+            next_link.click()
+        else:
+            page.get_by_role("button", name="Run to the end").click()
+    raise SystemExit(f"no failure shown at {page.url}")
+
+
+def instructor_class(page: Page, url: str, provider: str, out: Path) -> list[Path]:
+    """In presenter mode at 1280x720: the playlist, then each scenario's failure page."""
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        shots.append(out / f"instructor-{name}.png")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=shots[-1])
+
+    page.goto(f"{url}/instructor")
+    page.get_by_role("button", name="Presenter mode on").click()
+    page.get_by_role("heading", name=re.compile("^Playlist")).scroll_into_view_if_needed()
+    shot("playlist")
+    entries = page.get_by_role("region", name=re.compile("^Playlist")).get_by_role("listitem")
+    for position in range(entries.count()):
+        scenario_id = entries.nth(position).locator("code").inner_text()
+        entries.nth(position).get_by_role("button", name=re.compile("^Launch")).click()
+        run_to_the_failure(page, provider)
+        page.evaluate("document.getElementById('what-went-wrong').scrollIntoView()")
+        shot(f"{position + 1}-{scenario_id}")
+        page.get_by_role("link", name="Instructor mode").click()
+    return shots
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/tutorials/img"))
+    parser.add_argument("--instructor-out", type=Path, default=Path("docs/how-to/img"))
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    args.instructor_out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as state_home:
-        process, url = start_apps(state_home)
+        process, url, provider = start_apps(state_home)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 shots = first_tutorial(browser.new_page(viewport=VIEWPORT), url, args.out)
+                room = browser.new_page(viewport=PROJECTOR)  # a context of its own
+                shots += instructor_class(room, url, provider, args.instructor_out)
                 browser.close()
         finally:
             process.terminate()

@@ -210,6 +210,9 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
             stream.close()
 
     assert "listening beyond loopback" in "\n".join(process.stderr)
+    stdout = "\n".join(process.stdout)
+    assert "web-app-secret" not in stdout  # a projected terminal shows no client secret
+    assert "web-app          secret (hidden beyond loopback)" in stdout
     assert anonymous.status_code == 401
     assert "instructor token" in anonymous.json()["error_description"]
     assert instructor.status_code == 200

@@ -3,6 +3,7 @@
 from .authorization_code import AuthorizationCodeGrant
 from .client_credentials import ClientCredentialsGrant
 from .device_code import DeviceCodeGrant
+from .implicit import ImplicitGrant
 from .openid import OpenIDCode
 from .proof_key import ProofKey
 from .refresh_token import RefreshTokenGrant
@@ -11,6 +12,7 @@ __all__ = [
     "AuthorizationCodeGrant",
     "ClientCredentialsGrant",
     "DeviceCodeGrant",
+    "ImplicitGrant",
     "OpenIDCode",
     "ProofKey",
     "RefreshTokenGrant",

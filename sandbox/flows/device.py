@@ -13,6 +13,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 
 from .. import annotations
+from ..discovery import is_web_url
 from ..provider_client import oauth_session, preview
 from ..recorder import Run
 from .base import DISCOVERY, Flow, Registration, Step, Variant
@@ -72,6 +73,14 @@ def request_device_authorization(run: Run) -> None:
         run.error = (
             f"The provider refused the device authorization request ({response.status_code}: "
             f"{body.get('error_description') or body.get('error') or response.text[:200]})."
+        )
+        return
+    # The page links the user to these, so a javascript: URL must never get there; and
+    # verification_uri is REQUIRED (RFC 8628 §3.2).
+    links = [body.get("verification_uri"), body.get("verification_uri_complete")]
+    if not is_web_url(links[0]) or not (links[1] is None or is_web_url(links[1])):
+        run.error = (
+            "The provider's verification_uri is missing or not an http(s) URL (RFC 8628 §3.2)."
         )
         return
     run.client_state.update({name: body.get(name) for name in DEVICE_FIELDS})

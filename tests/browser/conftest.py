@@ -55,11 +55,16 @@ class Sandbox:
         assert answer.ok, answer.text
 
 
-def _serve_sandbox(issuer: str) -> tuple[str, object, threading.Thread]:
+def _serve_sandbox(
+    issuer: str, attacker_url: str | None = None, playlist: Path | None = None
+) -> tuple[str, object, threading.Thread]:
     """Bind a free port first, then create the app knowing its real base URL (as the CLI does)."""
     server = create_server(lambda e, s: [], host="127.0.0.1", port=0, threads=8, ident="sandbox")
     url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-    server.application = create_app(SandboxConfig(issuer=issuer, base_url=url))  # type: ignore[union-attr]
+    config = SandboxConfig(
+        issuer=issuer, base_url=url, attacker_url=attacker_url, playlist=playlist
+    )
+    server.application = create_app(config)  # type: ignore[union-attr]
     thread = threading.Thread(target=_run_quietly, args=(server,), daemon=True, name="sandbox")
     thread.start()
     return url, server, thread
@@ -100,6 +105,20 @@ def sandbox(tmp_path_factory) -> Iterator[Sandbox]:
 def quick_sandbox(tmp_path_factory) -> Iterator[Sandbox]:
     """Sandbox and a provider with --auto-login alice: the front channel passes straight through."""
     yield from _sandbox_against(tmp_path_factory.mktemp("quick") / "p.sqlite3", "alice")
+
+
+PLAYLIST = Path(__file__).resolve().parents[2] / "playlists" / "first-class.toml"
+
+
+@pytest.fixture(scope="session")
+def playlist_sandbox(quick_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """A second sandbox on the quick provider, started with the first-class playlist, as
+    `oauth-sandbox run --playlist playlists/first-class.toml` starts it."""
+    url, server, thread = _serve_sandbox(quick_sandbox.provider.issuer, playlist=PLAYLIST)
+    try:
+        yield Sandbox(url=url, provider=quick_sandbox.provider)
+    finally:
+        _stop(server, thread)
 
 
 @pytest.fixture(scope="session")

@@ -36,3 +36,19 @@ def userinfo_shows_alice(page: Page) -> None:
     """The last step's recorded response names the signed-in person."""
     expect(heading(page, "UserInfo")).to_be_visible()
     expect(page.get_by_text("Alice Adams").first).to_be_visible()
+
+
+def at_provider(page: Page, sandbox, consent: str = "Allow") -> None:
+    """Whatever the provider asks on the way (sign in, consent, confirm a sign-out), answer it
+    as the learner does, until the page is one it does not ask on: back at the sandbox, or a
+    provider page that is an outcome in itself (an error page, the device's approval)."""
+    for _ in range(4):
+        page.wait_for_load_state()
+        if not page.url.startswith(sandbox.provider.issuer):
+            return
+        title = page.get_by_role("heading", level=1).inner_text()
+        answer = {"Sign in": "Sign in as alice", "Allow access?": consent, "Sign out?": "Sign out"}
+        if title not in answer:
+            return
+        page.get_by_role("button", name=answer[title], exact=True).click()
+    raise AssertionError(f"the provider kept asking: {page.url}")

@@ -8,6 +8,7 @@ axe runs inside the page (axe-playwright-python bundles axe-core: nothing is fet
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -39,11 +40,36 @@ def _id_token_checklist(page: Page, sandbox) -> None:
     page.get_by_role("button", name="Run the checks").click()
 
 
-def _timeline(page: Page, sandbox) -> None:
-    _front_channel(page, sandbox)
+def _failure_in_presenter_mode(page: Page, sandbox) -> None:
+    """A scenario's "What went wrong", in presenter mode: what a room reads from the back."""
+    page.goto(sandbox.url)
+    page.get_by_role("button", name="Presenter mode on").click()
+    page.get_by_role("button", name="Launch ID token for another client").click()
+    page.get_by_role("link", name="Follow the link to the provider").click()
     page.get_by_role("link", name="Next: token request").click()
     page.get_by_role("button", name="Run to the end").click()
-    page.get_by_role("link", name="See the whole run").click()
+    expect(page.get_by_role("region", name="What went wrong")).to_be_visible()
+
+
+def _device_user_code(page: Page, sandbox) -> None:
+    """The device's screen: the user code and its QR code."""
+    start(page, sandbox.url, "Device authorization (TV and console sign-in)")
+    page.get_by_role("button", name="Send this request").click()
+    page.get_by_role("link", name="Next: user interaction").click()
+    expect(page.get_by_role("img", name=re.compile("^QR code"))).to_be_visible()
+
+
+def _provider_sign_out(page: Page, sandbox) -> None:
+    """Without an id_token_hint the provider asks before it signs anyone out."""
+    page.goto(f"{sandbox.provider.issuer}/logout")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def _attack_page(page: Page, sandbox) -> None:
+    page.goto(sandbox.url)
+    page.get_by_role("link", name=re.compile("^Lenient redirect_uri matching")).click()
+    page.get_by_role("button", name="Run against the vulnerable setting").click()
+    expect(page.get_by_role("link", name="Follow the attacker's link")).to_be_visible()
 
 
 def _presenter(page: Page, sandbox) -> None:
@@ -90,20 +116,26 @@ def _provider_device_confirm(page: Page, sandbox) -> None:
 
 #: Page kind → how a learner reaches it, and whether the provider asks who signs in ("login")
 #: or signs alice in at once ("quick", for pages past the front channel).
+#: (Each step page of the authorization code flow, and its timeline, are checked in one walk:
+#: test_each_step_page_of_the_authorization_code_flow_and_its_timeline_passes_axe.)
 PAGES: dict[str, tuple[Callable[[Page, object], None], str]] = {
     "sandbox index": (lambda page, sandbox: page.goto(sandbox.url), "quick"),
-    "step: authorization request": (lambda page, sandbox: start(page, sandbox.url), "quick"),
-    "step: token response": (_token_response, "quick"),
-    "step: ID token checklist": (_id_token_checklist, "quick"),
-    "timeline": (_timeline, "quick"),
-    "instructor page": (lambda page, sandbox: page.goto(f"{sandbox.url}/instructor"), "quick"),
+    "step: device user code and QR code": (_device_user_code, "quick"),
+    "instructor page with a playlist": (
+        lambda page, sandbox: page.goto(f"{sandbox.url}/instructor"),
+        "playlist",
+    ),
     "presenter mode": (_presenter, "quick"),
+    "presenter mode: what went wrong": (_failure_in_presenter_mode, "quick"),
+    "attack page": (_attack_page, "quick"),
     "provider: sign-in": (_provider_sign_in, "login"),
     "provider: consent": (_provider_consent, "login"),
     "provider: error (redirect_uri mismatch)": (_provider_error, "quick"),
     "provider: device code entry": (_provider_device_entry, "login"),
     "provider: device approval": (_provider_device_confirm, "login"),
+    "provider: sign-out confirmation": (_provider_sign_out, "login"),
 }
+FIXTURES = {"login": "sandbox", "quick": "quick_sandbox", "playlist": "playlist_sandbox"}
 
 
 @pytest.fixture(scope="module")
@@ -118,17 +150,49 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(
     journey, provider = PAGES[name]
     if journey is _provider_error:  # the provider answers 400 on purpose; Chromium logs it
         context.guard.allow("the server responded with a status of 400")
-    journey(page, request.getfixturevalue("sandbox" if provider == "login" else "quick_sandbox"))
+    journey(page, request.getfixturevalue(FIXTURES[provider]))
+    blocking = audit(axe, page, name)
+    assert not blocking, f"{name} ({page.url}):\n" + "\n".join(blocking)
+
+
+def audit(axe: Axe, page: Page, name: str) -> list[str]:
+    """Run axe on the page as it stands; print every violation, return the blocking ones."""
     page.wait_for_load_state()
     violations = axe.run(page).response["violations"]
     kinds = ", ".join(f"{v['id']} ({v['impact']})" for v in violations)
-    print(f"axe: {name}: {len(violations)} violations {kinds}")  # for the suite's report
     blocking = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        f"{name}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
         for v in violations
         if v["impact"] in BLOCKING
     ]
-    assert not blocking, f"{name} ({page.url}):\n" + "\n".join(blocking)
+    # For the suite's report: the page, its blocking and total violation counts.
+    print(f"axe: {name}: {len(blocking)} serious/critical, {len(violations)} in all {kinds}")
+    return blocking
+
+
+def test_each_step_page_of_the_authorization_code_flow_and_its_timeline_passes_axe(
+    page: Page, axe: Axe, quick_sandbox
+) -> None:
+    """One walk, axe on every page of it: before and after each step's request, and the
+    timeline. The provider signs alice in at once; its own pages are checked above."""
+    blocking: list[str] = []
+    start(page, quick_sandbox.url)
+    blocking += audit(axe, page, "step: authorization request")
+    page.get_by_role("link", name="Follow the link to the provider").click()
+    blocking += audit(axe, page, "step: authorization response")
+    for step, button in (
+        ("token request", "Send this request"),
+        ("id token validation", "Run the checks"),
+        ("userinfo request", "Send this request"),
+    ):
+        page.get_by_role("link", name=f"Next: {step}").click()
+        blocking += audit(axe, page, f"step: {step}, before")
+        page.get_by_role("button", name=button).click()
+        blocking += audit(axe, page, f"step: {step}, after")
+    expect(page.get_by_text("Alice Adams").first).to_be_visible()
+    page.get_by_role("link", name="See the whole run").click()
+    blocking += audit(axe, page, "timeline")
+    assert not blocking, "\n".join(blocking)
 
 
 def test_a_step_page_fits_a_375_pixel_phone_without_sideways_scrolling(
@@ -155,19 +219,31 @@ def test_presenter_mode_at_1280_by_720_hides_the_side_panel(page: Page, sandbox)
     expect(page.get_by_role("heading", level=1)).to_be_in_viewport()
 
 
-def test_the_docs_screenshot_script_takes_all_seven_pictures(tmp_path) -> None:
+def test_the_docs_screenshot_script_takes_the_tutorials_and_the_instructors_pictures(
+    tmp_path,
+) -> None:
     spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts/screenshots.py")
     screenshots = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(screenshots)
     # The session's browser holds Playwright's event loop in this thread; the script starts its
     # own Playwright, so it runs in a thread of its own, as it would run alone.
     outcome: list[int] = []
-    worker = threading.Thread(
-        target=lambda: outcome.append(screenshots.main(["--out", str(tmp_path)]))
-    )
+    tutorial, instructor = tmp_path / "tutorial", tmp_path / "instructor"
+    arguments = ["--out", str(tutorial), "--instructor-out", str(instructor)]
+    worker = threading.Thread(target=lambda: outcome.append(screenshots.main(arguments)))
     worker.start()
-    worker.join(timeout=120)
+    worker.join(timeout=180)
     assert outcome == [0]
-    pictures = sorted(tmp_path.glob("*.png"))
+    pictures = sorted(tutorial.glob("*.png"))
     assert len(pictures) == 7, pictures
-    assert all(picture.stat().st_size > 0 for picture in pictures)
+    room = sorted(path.name for path in instructor.glob("*.png"))
+    assert room == [
+        "instructor-1-state-mismatch.png",
+        "instructor-2-code-replay.png",
+        "instructor-3-pkce-verifier-mismatch.png",
+        "instructor-4-nonce-mismatch.png",
+        "instructor-5-refresh-token-reuse.png",
+        "instructor-playlist.png",
+    ]
+    for picture in [*pictures, *instructor.glob("*.png")]:
+        assert picture.read_bytes().startswith(b"\x89PNG"), picture

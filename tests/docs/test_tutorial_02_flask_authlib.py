@@ -8,17 +8,16 @@ tutorial runs the app on, so the redirect_uri is the one the seeded `web-app` cl
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
+
+from .tutorial_files import import_fresh
 
 TUTORIAL = Path(__file__).parents[2] / "tutorials" / "02-flask-authlib-login"
 COMMANDS = (TUTORIAL / "commands.sh").read_text()
@@ -28,18 +27,6 @@ SETTINGS = dict(re.findall(r"^export (\w+)=(\S+)$", COMMANDS, re.MULTILINE))
 pytestmark = pytest.mark.oauth_provider(auto_login="alice")
 
 
-def fresh_import(monkeypatch: pytest.MonkeyPatch, filename: str) -> ModuleType:
-    """Import a tutorial file as a new module, as `flask --app app run` would."""
-    name = f"tutorial_02_{Path(filename).stem}"
-    spec = importlib.util.spec_from_file_location(name, TUTORIAL / filename)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch, oauth_provider) -> FlaskClient:
     """The tutorial's app, configured as commands.sh says but for the provider's port."""
@@ -47,7 +34,7 @@ def browser(monkeypatch: pytest.MonkeyPatch, oauth_provider) -> FlaskClient:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ISSUER", oauth_provider.issuer)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    return fresh_import(monkeypatch, "app.py").app.test_client()
+    return import_fresh(monkeypatch, TUTORIAL / "app.py").app.test_client()
 
 
 def log_in(browser: FlaskClient) -> None:
@@ -144,7 +131,7 @@ def test_logout_goes_to_end_session_with_id_token_hint_and_comes_back(browser, o
 
 
 def test_the_article_mistakes_fail_as_the_tutorial_shows(monkeypatch, capsys):
-    mistakes = fresh_import(monkeypatch, "article_mistakes.py")
+    mistakes = import_fresh(monkeypatch, TUTORIAL / "article_mistakes.py")
 
     mistakes.main()
 

@@ -7,7 +7,7 @@ authorization link over real HTTP and brings the redirect back.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from bs4 import BeautifulSoup
@@ -26,9 +26,39 @@ def page(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
+def submit(learner, on: str, action: str, **typed: str):
+    """Open the page at `on` and submit its form that posts to `action` (the one whose hidden
+    fields agree with `typed`), as a browser does: with the form's hidden fields, its CSRF token
+    among them, and what was typed or chosen."""
+    opened = page(learner.get(on, follow_redirects=True))
+    for form in opened.find_all("form", attrs={"method": "post", "action": action}):
+        hidden = {i["name"]: i.get("value", "") for i in form.find_all("input", type="hidden")}
+        if all(hidden.get(name, value) == value for name, value in typed.items()):
+            return learner.post(action, data={**hidden, **typed})
+    raise AssertionError(f"no form posting to {action} with {typed} on {on}")
+
+
+def submit_at_provider(browser: requests.Session, at: requests.Response, **typed: str):
+    """Submit the form of the provider's page `at` whose hidden fields agree with `typed`, as a
+    browser does: to its action, with its hidden fields (the provider's CSRF token among them)
+    and what was typed or pressed."""
+    for form in BeautifulSoup(at.text, "html.parser").find_all("form", method="post"):
+        hidden = {i["name"]: i.get("value", "") for i in form.find_all("input", type="hidden")}
+        if all(hidden.get(name, value) == value for name, value in typed.items()):
+            target = urljoin(at.url, form["action"])
+            return browser.post(target, data={**hidden, **typed}, allow_redirects=False, timeout=10)
+    raise AssertionError(f"no form for {typed} on the provider's page: {at.text[:500]}")
+
+
+def form_token(learner) -> str:
+    """The CSRF token this browser's sandbox pages put in their forms (read from the index)."""
+    return page(learner.get("/")).find("input", attrs={"name": "csrf_token"})["value"]
+
+
 def start(learner, flow: str, variant: str | None = None) -> str:
     """Start a run of `flow`; returns the path of the step page it lands on."""
-    response = learner.post(f"/flows/{flow}/runs", data={"variant": variant} if variant else {})
+    chosen = {"variant": variant} if variant else {}
+    response = submit(learner, "/", f"/flows/{flow}/runs", **chosen)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return urlsplit(response.headers["Location"]).path
 
@@ -51,9 +81,15 @@ def follow_authorization_link(learner, path: str) -> BeautifulSoup:
 
 def send(learner, path: str, step: str) -> BeautifulSoup:
     """Press "Send this request" on `step`'s page and return the page it leads to."""
-    response = learner.post(f"{run_path(path)}/steps/{step}")
+    action = f"{run_path(path)}/steps/{step}"
+    response = submit(learner, action, action)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return page(learner.get(response.headers["Location"]))
+
+
+def finish(learner, path: str):
+    """Press "Run to the end" on the run's current step page; return the response."""
+    return submit(learner, run_path(path), f"{run_path(path)}/finish")
 
 
 def step_page(learner, path: str, step: str) -> BeautifulSoup:

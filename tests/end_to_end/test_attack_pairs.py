@@ -23,7 +23,7 @@ from mock_provider.server import serve_in_thread
 from sandbox import SandboxConfig, create_app
 from sandbox.attacker import create_attacker_app
 
-from .sandbox_pages import SANDBOX, page
+from .sandbox_pages import SANDBOX, page, submit
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def run_setting(learner, attack: str, setting: str) -> requests.Response:
 
     Returns where the victim's browser ended: the attacker's site, or the provider's own page.
     """
-    response = learner.post(f"/attacks/{attack}/runs", data={"setting": setting})
+    response = submit(learner, f"/attacks/{attack}", f"/attacks/{attack}/runs", setting=setting)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     link = run_panel(learner, attack, setting).find("a", string="Follow the attacker's link")
     victim = requests.Session()
@@ -61,7 +61,7 @@ def run_setting(learner, attack: str, setting: str) -> requests.Response:
 
 def redeem(learner, attack: str, setting: str) -> BeautifulSoup:
     """Press "Attacker redeems the stolen code" and return the outcome of that setting."""
-    response = learner.post(f"/attacks/{attack}/redeem", data={"setting": setting})
+    response = submit(learner, f"/attacks/{attack}", f"/attacks/{attack}/redeem", setting=setting)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return run_panel(learner, attack, setting)
 
@@ -174,7 +174,7 @@ def lure_the_victim(learner, setting: str):
     The click is the learner's own browser (the test client, with the sandbox's cookie) arriving
     at the sandbox's redirect_uri. Returns that response and the setting's panel before it.
     """
-    response = learner.post("/attacks/login-csrf/runs", data={"setting": setting})
+    response = submit(learner, "/attacks/login-csrf", "/attacks/login-csrf/runs", setting=setting)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     panel = run_panel(learner, "login-csrf", setting)
     lure_page = requests.get(
@@ -233,3 +233,22 @@ def test_with_state_the_client_refuses_the_attackers_code_and_holds_no_tokens(le
     assert panel.find("cite").text == "RFC 6749 §10.12"
     assert panel.find("dl", class_="claims") is None
     assert panel.find(class_="vulnerable-banner") is None
+
+
+def test_without_auto_login_the_attacker_signs_in_and_consents_through_the_providers_forms(
+    tmp_path, attacker_site
+):
+    # The attacker fills in bob's sign-in form and presses Allow, each with the form token the
+    # provider's page put in it (RFC 6749 §10.12 protects those forms too).
+    database = f"sqlite:///{tmp_path / 'no-auto-login.sqlite3'}"
+    provider = serve_in_thread(ProviderConfig.load(database_url=database))
+    try:
+        config = SandboxConfig(issuer=provider.issuer, base_url=SANDBOX, attacker_url=attacker_site)
+        learner = create_app(config).test_client()
+        landed, _ = lure_the_victim(learner, "vulnerable")
+        panel = redeem(learner, "login-csrf", "vulnerable")
+    finally:
+        provider.stop()
+
+    assert landed.status_code == 302
+    assert claims_of(panel)["preferred_username"] == "bob"

@@ -275,3 +275,18 @@ def _sign_in(issuer: str, client: dict) -> dict:
     )
     assert redeemed.status_code == 200, redeemed.text
     return redeemed.json()
+
+
+def test_the_wsgi_app_refuses_an_issuer_beyond_loopback_without_an_instructor_token(tmp_path):
+    env = {
+        **os.environ,
+        "MOCK_PROVIDER_DATABASE_URL": f"sqlite:///{tmp_path / 'provider.sqlite3'}",
+        "MOCK_PROVIDER_ISSUER": "http://192.0.2.10:9000",
+    }
+    env.pop("MOCK_PROVIDER_INSTRUCTOR_TOKEN", None)
+    started = subprocess.run(
+        [sys.executable, "-c", "import mock_provider.wsgi"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert started.returncode != 0
+    assert "set MOCK_PROVIDER_INSTRUCTOR_TOKEN" in started.stderr

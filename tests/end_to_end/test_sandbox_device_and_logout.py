@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 
 from .sandbox_pages import (
     SANDBOX,
+    finish,
     follow_authorization_link,
     make_sandbox,
     page,
@@ -22,6 +23,8 @@ from .sandbox_pages import (
     send,
     start,
     step_page,
+    submit,
+    submit_at_provider,
     unexplained,
     values,
     verdicts,
@@ -40,7 +43,7 @@ DEVICE_FIELDS = {
 def press(learner, path: str, step: str, button: str) -> BeautifulSoup:
     """Press the named button of `step`'s page; return the page it leads to."""
     form = step_page(learner, path, step).find("button", string=button).find_parent("form")
-    response = learner.post(form["action"])
+    response = submit(learner, f"{run_path(path)}/steps/{step}", form["action"])
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return page(learner.get(response.headers["Location"]))
 
@@ -64,9 +67,7 @@ def decide(provider, code: str, action: str) -> BeautifulSoup:
     confirm = phone.get(f"{provider.issuer}/device", params={"user_code": code}, timeout=10)
     assert confirm.status_code == 200, confirm.text[:500]
     form = BeautifulSoup(confirm.text, "html.parser").find("form", class_="decision")
-    done = phone.post(
-        f"{provider.issuer}/device", data={"user_code": code, "action": action}, timeout=10
-    )
+    done = submit_at_provider(phone, confirm, user_code=code, action=action)
     assert done.status_code == 200, done.text[:500]
     assert form.find("button", attrs={"value": action})
     return BeautifulSoup(done.text, "html.parser")
@@ -177,7 +178,7 @@ def test_run_to_the_end_stops_where_the_user_must_act(provider):
     learner = make_sandbox(provider.issuer)
     path = start(learner, "device-authorization")
 
-    finished = learner.post(f"{run_path(path)}/finish")
+    finished = finish(learner, path)
 
     assert urlsplit(finished.headers["Location"]).path.endswith("/steps/user_interaction")
 

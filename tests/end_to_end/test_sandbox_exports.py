@@ -26,6 +26,8 @@ from mock_provider.server import serve_in_thread
 from sandbox import SandboxConfig, annotations, create_app, display, exports
 from sandbox.recorder import Exchange, Run
 
+from .sandbox_pages import finish, start
+
 SANDBOX = "http://127.0.0.1:8000"
 
 
@@ -58,16 +60,13 @@ def recorded(tmp_path_factory) -> Iterator[Recorded]:
     try:
         app = create_app(SandboxConfig(issuer=provider.issuer, base_url=SANDBOX))
         learner = app.test_client()
-        started = learner.post(
-            "/flows/authorization-code/runs", data={"variant": "confidential-pkce"}
-        )
-        path = urlsplit(started.headers["Location"]).path
+        path = start(learner, "authorization-code", "confidential-pkce")
         link = soup(learner.get(path)).find("a", string="Follow the link to the provider")
         at_provider = requests.get(link["href"], allow_redirects=False, timeout=10)
         back = urlsplit(at_provider.headers["Location"])
         learner.get(f"{back.path}?{back.query}")
         run_path = path.rsplit("/steps/", 1)[0]
-        learner.post(f"{run_path}/finish")
+        finish(learner, path)
         with learner.session_transaction() as session:
             run = app.extensions["sandbox"].runs.get(session["learner"], run_path.split("/")[-1])
         assert run.error is None

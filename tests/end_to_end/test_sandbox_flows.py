@@ -20,6 +20,7 @@ from sandbox import SandboxConfig, create_app
 from . import sandbox_pages
 from .sandbox_pages import (
     SANDBOX,
+    finish,
     follow_authorization_link,
     make_sandbox,
     page,
@@ -102,7 +103,7 @@ def test_run_to_the_end_performs_every_remaining_step(provider):
     path = start(learner, "confidential-pkce")
     follow_authorization_link(learner, path)
 
-    finished = learner.post(path.rsplit("/steps/", 1)[0] + "/finish")
+    finished = finish(learner, path)
     last = page(learner.get(finished.headers["Location"]))
 
     assert "Alice Adams" in last.text
@@ -168,7 +169,7 @@ def test_every_parameter_and_claim_on_the_step_pages_is_explained(provider, vari
     learner = make_sandbox(provider.issuer)
     path = start(learner, variant)
     follow_authorization_link(learner, path)
-    learner.post(path.rsplit("/steps/", 1)[0] + "/finish")
+    finish(learner, path)
     run_path = path.rsplit("/steps/", 1)[0]
     steps = [
         "discovery_request", "authorization_response", "token_request",

@@ -13,7 +13,16 @@ from werkzeug.serving import make_server
 
 from sandbox import SandboxConfig, create_app
 
-from .sandbox_pages import SANDBOX, follow_authorization_link, make_sandbox, page, start
+from .sandbox_pages import (
+    SANDBOX,
+    finish,
+    follow_authorization_link,
+    form_token,
+    make_sandbox,
+    page,
+    start,
+    submit,
+)
 
 EXAMPLE_PLAYLIST = Path(__file__).parents[2] / "playlists" / "first-class.toml"
 
@@ -25,9 +34,9 @@ def real_time(provider):
     requests.post(f"{provider.issuer}/control/clock/reset", timeout=10)
 
 
-def _press(learner, path: str, **form) -> object:
-    """Submit an instructor form and open the page it leads to."""
-    response = learner.post(path, data=form)
+def _press(learner, on: str, action: str, **form) -> object:
+    """Submit an instructor form of the page at `on` and open the page it leads to."""
+    response = submit(learner, on, action, **form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return page(learner.get(response.headers["Location"]))
 
@@ -41,7 +50,7 @@ def _with_tokens(provider):
     learner = make_sandbox(provider.issuer)
     path = start(learner, "authorization-code")
     follow_authorization_link(learner, path)
-    learner.post(path.rsplit("/steps/", 1)[0] + "/finish")
+    finish(learner, path)
     return learner
 
 
@@ -50,22 +59,22 @@ def test_advancing_the_clock_an_hour_says_the_access_token_expired(provider):
     state = requests.get(f"{provider.issuer}/control/state", timeout=10).json()
     access_token = state["grants"][0]["tokens"][0]["access_token"]
 
-    quiet = _outcome(_press(learner, "/instructor/clock", advance="Advance 1 min"))
+    quiet = _outcome(_press(learner, "/instructor", "/instructor/clock", advance="Advance 1 min"))
     assert "Nothing expired as a result." in quiet
 
-    said = _outcome(_press(learner, "/instructor/clock", advance="Advance 1 h"))
+    said = _outcome(_press(learner, "/instructor", "/instructor/clock", advance="Advance 1 h"))
     assert f"The access token {access_token[:8]}" in said
     assert "alice's grant" in said
     assert "expired" in said
     assert "refresh token" not in said  # refresh tokens outlive access tokens
 
-    back = _press(learner, "/instructor/clock", advance="Reset clock")
+    back = _press(learner, "/instructor", "/instructor/clock", advance="Reset clock")
     assert "back to the real time" in _outcome(back)
 
 
 def test_rotating_the_key_shows_a_new_kid_that_the_jwks_lists(provider):
     learner = make_sandbox(provider.issuer)
-    said = _outcome(_press(learner, "/instructor/keys/rotate"))
+    said = _outcome(_press(learner, "/instructor", "/instructor/keys/rotate"))
     discovery = f"{provider.issuer}/.well-known/openid-configuration"
     jwks_uri = requests.get(discovery, timeout=10).json()["jwks_uri"]
     kids = [key["kid"] for key in requests.get(jwks_uri, timeout=10).json()["keys"]]
@@ -83,7 +92,7 @@ def test_reset_asks_first_and_then_forgets_every_grant(provider):
     assert confirm.find("button", string="Yes, reset everything") is not None
     assert requests.get(f"{provider.issuer}/control/state", timeout=10).json()["grants"]
 
-    said = _outcome(_press(learner, "/instructor/reset", confirm="yes"))
+    said = _outcome(_press(learner, "/instructor/reset", "/instructor/reset", confirm="yes"))
     assert "forgot everything" in said
     assert requests.get(f"{provider.issuer}/control/state", timeout=10).json()["grants"] == []
 
@@ -94,13 +103,17 @@ def test_presenter_mode_toggles_the_body_class(provider):
     button = page(learner.get("/")).find("button", string="Presenter mode on")
     assert button is not None
 
-    response = learner.post("/presenter", data={"next": "/instructor"})
+    response = learner.post(
+        "/presenter", data={"next": "/instructor", "csrf_token": form_token(learner)}
+    )
     assert response.headers["Location"] == "/instructor"
     shown = page(learner.get("/"))
     assert "presenter" in shown.body["class"]
     assert shown.find("button", string="Presenter mode off") is not None
 
-    learner.post("/presenter", data={"next": "https://elsewhere.example/"})
+    learner.post(
+        "/presenter", data={"next": "https://elsewhere.example/", "csrf_token": form_token(learner)}
+    )
     assert "presenter" not in (page(learner.get("/")).body.get("class") or [])
 
 
@@ -120,7 +133,7 @@ def test_playlist_lists_its_scenarios_in_order_and_marks_the_launched_one(provid
     assert all(item.find("button", string="Launch") for item in listed)
     assert not page(learner.get("/instructor")).select("section.playlist li.launched")
 
-    launched = learner.post(listed[1].form["action"])
+    launched = submit(learner, "/instructor", listed[1].form["action"])
     assert launched.status_code == 302
     marked = page(learner.get("/instructor")).select("section.playlist li.launched")
     assert [item.code.text for item in marked] == ["code-replay"]

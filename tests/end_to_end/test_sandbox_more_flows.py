@@ -8,7 +8,9 @@ import pytest
 from sandbox.flows import FLOWS
 
 from .sandbox_pages import (
+    finish,
     follow_authorization_link,
+    form_token,
     make_sandbox,
     page,
     run_path,
@@ -186,7 +188,10 @@ def test_a_later_step_opened_early_shows_no_preview_and_cannot_be_sent(provider)
 
     assert early.find("section", attrs={"aria-label": "About to send"}) is None
     assert not early.find("button", string="Send this request")
-    assert learner.post(f"{run_path(path)}/steps/refresh_request").status_code == 409
+    sent = learner.post(
+        f"{run_path(path)}/steps/refresh_request", data={"csrf_token": form_token(learner)}
+    )
+    assert sent.status_code == 409
 
 
 @pytest.mark.parametrize("flow_id", NEW_FLOWS)
@@ -196,7 +201,7 @@ def test_every_parameter_and_claim_on_the_new_flows_pages_is_explained(provider,
     flow = FLOWS[flow_id]
     if any(step.id == "authorization_request" for step in flow.steps):
         follow_authorization_link(learner, path)
-    finished = learner.post(f"{run_path(path)}/finish")
+    finished = finish(learner, path)
     assert "That was the last step" in page(learner.get(finished.headers["Location"])).text
 
     missing = {

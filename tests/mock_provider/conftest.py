@@ -171,9 +171,33 @@ def authorize_url(
     return f"{prefix}/authorize?{urlencode(params)}"
 
 
+def form_token(page: TestResponse) -> str:
+    """The CSRF token a page of the provider put in its forms."""
+    field = html(page).find("input", attrs={"name": "csrf_token"})
+    assert field is not None, page.get_data(as_text=True)[:500]
+    return field["value"]
+
+
+def filled_form(page: TestResponse, **typed: str) -> tuple[str, dict[str, str]]:
+    """The action and fields of the form on `page` whose hidden fields agree with `typed`: its
+    hidden fields (the CSRF token among them) and what was typed or pressed (a button's name
+    and value), as a browser would send them."""
+    for form in html(page).find_all("form", method="post"):
+        hidden = {i["name"]: i.get("value", "") for i in form.find_all("input", type="hidden")}
+        if all(hidden.get(name, value) == value for name, value in typed.items()):
+            return form["action"], {**hidden, **typed}
+    raise AssertionError(f"no form for {typed} on: {page.get_data(as_text=True)[:500]}")
+
+
+def submit(client: FlaskClient, page: TestResponse, **typed: str) -> TestResponse:
+    """Fill in and submit a form of `page` (see `filled_form`)."""
+    action, fields = filled_form(page, **typed)
+    return client.post(action, data=fields)
+
+
 def sign_in(client: FlaskClient, url: str, username: str, password: str = "") -> TestResponse:
-    """Press a persona's "Sign in" button on the login page at `url`."""
-    return client.post(url, data={"action": "login", "username": username, "password": password})
+    """Open the sign-in page at `url` and press `username`'s "Sign in" button."""
+    return submit(client, client.get(url), username=username, password=password)
 
 
 class Flows:

@@ -18,14 +18,15 @@ from .conftest import (
     redirect_params,
     redirect_target,
     sign_in,
+    submit,
 )
 
 SCOPE = "openid profile email photos.read"
 
 
 def _signed_in_and_consented(client, url: str) -> None:
-    sign_in(client, url, "alice")
-    assert client.post(url, data={"action": "allow"}).status_code == 302
+    consent = sign_in(client, url, "alice")
+    assert submit(client, consent, action="allow").status_code == 302
 
 
 def test_login_page_offers_alice_and_bob(client):
@@ -53,9 +54,9 @@ def test_consent_page_explains_each_requested_scope_in_plain_words(client):
 
 def test_allow_redirects_with_code_state_and_iss(client):
     url = authorize_url(scope=SCOPE)
-    sign_in(client, url, "alice")
+    consent = sign_in(client, url, "alice")
 
-    response = client.post(url, data={"action": "allow"})
+    response = submit(client, consent, action="allow")
 
     params = redirect_params(response)
     assert redirect_target(response) == REDIRECT_URI
@@ -66,9 +67,9 @@ def test_allow_redirects_with_code_state_and_iss(client):
 
 def test_deny_redirects_with_access_denied_state_and_iss(client):
     url = authorize_url(scope=SCOPE)
-    sign_in(client, url, "alice")
+    consent = sign_in(client, url, "alice")
 
-    response = client.post(url, data={"action": "deny"})
+    response = submit(client, consent, action="deny")
 
     params = redirect_params(response)
     assert redirect_target(response) == REDIRECT_URI

@@ -146,7 +146,7 @@ def client_with(line: str) -> str:
         pytest.param(
             "[client.demo]\nscope = 'openid'\n",
             "unknown section [client]",
-            "expected [lifetimes], [clients.<client_id>] or [users.<username>]",
+            "expected [lifetimes], [clients.<client_id>], [users.<username>] or [registration]",
             id="unknown-section",
         ),
     ],

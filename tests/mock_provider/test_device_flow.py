@@ -6,7 +6,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import ISSUER, advance_clock, button_names, decode_jwt, html
+from .conftest import (
+    BOB_PASSWORD,
+    ISSUER,
+    advance_clock,
+    button_names,
+    decode_jwt,
+    html,
+    submit,
+)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -26,14 +34,12 @@ def _poll(client, device_code: str):
 
 def _decide(client, user_code: str, action: str):
     """The person types the code, signs in as alice, and approves or denies."""
-    entered = client.post("/device", data={"user_code": user_code})
+    entered = submit(client, client.get("/device"), user_code=user_code)
     assert html(entered).h1.get_text() == "Sign in"
-    signed_in = client.post(
-        "/device", data={"action": "login", "username": "alice", "user_code": user_code}
-    )
+    signed_in = submit(client, entered, username="alice")
     assert html(signed_in).h1.get_text() == "Approve the device?"
     assert html(signed_in).select_one(".user-code").get_text() == user_code
-    return client.post("/device", data={"action": action, "user_code": user_code})
+    return submit(client, signed_in, action=action)
 
 
 def test_device_authorization_returns_codes_and_where_to_enter_them(client):
@@ -96,10 +102,25 @@ def test_user_page_asks_for_the_code(client):
 
 
 def test_unknown_user_code_is_reported_on_the_page(client):
-    response = client.post("/device", data={"user_code": "ZZZZ-ZZZZ"})
+    response = submit(client, client.get("/device"), user_code="ZZZZ-ZZZZ")
 
     assert response.status_code == 400
     assert "unknown or has expired" in html(response).select_one('[role="alert"]').get_text()
+
+
+@pytest.mark.parametrize("password", ["", "wrong"])
+def test_signing_in_as_bob_on_the_device_page_needs_his_password(client, password):
+    user_code = _start(client)["user_code"]
+    entered = submit(client, client.get("/device"), user_code=user_code)
+
+    refused = submit(client, entered, username="bob", password=password)
+
+    assert html(refused).h1.get_text() == "Sign in"
+    assert "That username and password do not match a seeded user." in refused.get_data(
+        as_text=True
+    )
+    signed_in = submit(client, refused, username="bob", password=BOB_PASSWORD)
+    assert html(signed_in).h1.get_text() == "Approve the device?"
 
 
 def test_approved_device_gets_tokens_on_its_next_poll(client):
@@ -158,7 +179,7 @@ def test_a_decided_code_cannot_be_decided_again(client, action):
     body = _start(client)
     _decide(client, body["user_code"], action)
 
-    response = client.post("/device", data={"user_code": body["user_code"]})
+    response = submit(client, client.get("/device"), user_code=body["user_code"])
 
     assert response.status_code == 400
     alert = html(response).select_one('[role="alert"]').get_text()

@@ -14,6 +14,7 @@ from .conftest import (
     html,
     redirect_params,
     sign_in,
+    submit,
 )
 
 CLIENT_CB = "https://client.test/cb"
@@ -154,8 +155,8 @@ def test_logout_with_an_id_token_hint_from_elsewhere_is_rejected(flows):
 
 def test_after_logout_the_next_authorization_asks_to_sign_in(client):
     url = authorize_url(scope="openid")
-    sign_in(client, url, "alice")
-    code = redirect_params(client.post(url, data={"action": "allow"}))["code"]
+    consent = sign_in(client, url, "alice")
+    code = redirect_params(submit(client, consent, action="allow"))["code"]
     id_token = Flows(client).redeem(code).get_json()["id_token"]
     assert client.get(authorize_url(scope="openid")).status_code == 302  # still signed in
 
@@ -168,10 +169,9 @@ def test_after_logout_the_next_authorization_asks_to_sign_in(client):
 
 def test_confirmed_logout_without_hint_signs_out(client):
     url = authorize_url(scope="openid")
-    sign_in(client, url, "alice")
-    client.post(url, data={"action": "allow"})
+    submit(client, sign_in(client, url, "alice"), action="allow")
 
-    client.post("/logout", data={"action": "logout"})
+    submit(client, client.get("/logout"), action="logout")
     response = client.get(authorize_url(scope="openid", redirect_uri=REDIRECT_URI))
 
     assert html(response).h1.get_text() == "Sign in"

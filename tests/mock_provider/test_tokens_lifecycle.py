@@ -227,6 +227,31 @@ def test_introspection_reports_a_dead_token_as_inactive(flows, how):
     assert body == {"active": False}
 
 
+def test_a_refresh_token_stays_active_after_its_access_token_expires_until_its_own_expiry(flows):
+    tokens = flows.tokens()
+    advance_clock(flows.client, tokens["expires_in"] + 1)
+
+    access = _introspect(flows, tokens["access_token"])
+    refresh = _introspect(flows, tokens["refresh_token"])
+
+    assert access == {"active": False}
+    assert refresh["active"] is True
+    assert refresh["exp"] == refresh["iat"] + 30 * 24 * 3600  # seed.toml: refresh_token
+
+
+def test_a_rotated_refresh_token_is_reported_inactive(flows):
+    tokens = flows.tokens()
+    rotated = flows.client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        headers=basic("web-app", WEB_APP_SECRET),
+    )
+    assert rotated.status_code == 200
+
+    assert _introspect(flows, tokens["refresh_token"]) == {"active": False}
+    assert _introspect(flows, rotated.get_json()["refresh_token"])["active"] is True
+
+
 # The demo photos API (RFC 6750)
 
 
