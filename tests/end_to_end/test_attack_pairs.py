@@ -143,7 +143,9 @@ def test_with_pkce_required_the_intercepted_code_is_useless_without_the_verifier
     assert "RFC 7636" in blocked.blockquote.text
 
 
-@pytest.mark.parametrize("scenario", ["vulnerable-redirect-prefix", "vulnerable-pkce-optional"])
+@pytest.mark.parametrize(
+    "scenario", ["vulnerable-redirect-prefix", "vulnerable-pkce-optional", "vulnerable-implicit"]
+)
 def test_beyond_loopback_a_vulnerable_issuer_refuses_requests_without_the_instructor_token(
     tmp_path, scenario
 ):
