@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
 from .recorder import Exchange, Run
+
+MASKED = "********"  # how the mock provider's log shows a secret it will not repeat
 
 
 def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | None:
@@ -27,11 +29,11 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
     log = _log(control, {"client_id": run.credentials.client_id, "limit": 100})
     taken: list[dict[str, Any]] = []
     # Newest exchange first, each to its own entry: repeated requests (polls) stay distinct.
-    matched = [_match(exchange, log, taken) for exchange in reversed(exchanges)]
+    matched = [matching_entry(exchange, log, taken) for exchange in reversed(exchanges)]
     if None in matched:
         anonymous = [e for e in _log(control, {"limit": 50}) if e.get("client_id") is None]
         matched = [
-            entry or _match(exchange, anonymous, taken)
+            entry or matching_entry(exchange, anonymous, taken)
             for entry, exchange in zip(matched, reversed(exchanges), strict=True)
         ]
     return [entry for entry in reversed(matched) if entry]
@@ -45,16 +47,40 @@ def _log(control: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return []
 
 
-def _match(
+def matching_entry(
     exchange: Exchange, log: list[dict[str, Any]], taken: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     wanted = f"{exchange.method} {urlsplit(exchange.url).path}"
-    # The log is newest first, so this is the latest request with the same method and path.
+    sent = _sent_params(exchange)
+    # The log is newest first, so this is the latest request with the same method and path
+    # whose parameters are the ones this exchange sent: a class shares one registered client,
+    # and a neighbour's request differs in its state, code or token.
     for entry in log:
-        if entry["request"] == wanted and not any(entry is other for other in taken):
+        if (
+            entry["request"] == wanted
+            and _agrees(entry.get("params") or {}, sent)
+            and not any(entry is other for other in taken)
+        ):
             taken.append(entry)
             return entry
     return None
+
+
+def _sent_params(exchange: Exchange) -> dict[str, str]:
+    """The query and form parameters the exchange sent (first value of each)."""
+    body = exchange.request_body if "=" in exchange.request_body else ""
+    return dict(parse_qsl(urlsplit(exchange.url).query) + parse_qsl(body))
+
+
+def _agrees(logged: dict[str, Any], sent: dict[str, str]) -> bool:
+    """Every parameter the provider logged, but those it masked, is what the exchange sent."""
+    for name, value in logged.items():
+        first = value[0] if isinstance(value, list) and value else value
+        if name == "authorization" or first == MASKED:
+            continue
+        if sent.get(name) != first:
+            return False
+    return True
 
 
 def provider_time(run: Run) -> float:
