@@ -35,7 +35,7 @@ def signed_in(learner, flow: str, variant: str | None = None):
 
 def challenge(soup) -> dict[str, str]:
     """The WWW-Authenticate attributes the page lists under the response, by name."""
-    heading = next(h for h in soup.find_all("h4") if "WWW-Authenticate" in h.text)
+    heading = next(h for h in soup.find_all("h3") if "WWW-Authenticate" in h.text)
     listing = heading.find_next_sibling("dl")
     return {
         dt.code.text: dd.find("code", class_="value").text
