@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 from pathlib import Path
 from types import ModuleType
 
@@ -250,3 +251,29 @@ def test_the_introspection_api_rejects_a_token_once_the_provider_s_clock_passes_
 
     assert response.status_code == 401
     assert response.json["error_description"] == "the provider says the token is not active"
+
+
+@pytest.mark.parametrize("check", ["jwt", "introspection"])
+def test_while_the_provider_is_down_the_api_answers_503_saying_so(
+    make_api, oauth_provider, get_token, check
+):
+    token = get_token.token_for_alice(oauth_provider.issuer)
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    api = make_api(
+        ISSUER=nobody,
+        TOKEN_CHECK=check,
+        AUDIENCE="web-app",
+        INTROSPECTION_CLIENT_ID="backend-service",
+        INTROSPECTION_CLIENT_SECRET="backend-service-secret",
+    )
+
+    response = api.get("/photos", headers=bearer(token))
+
+    assert response.status_code == 503
+    assert response.json == {
+        "error": "temporarily_unavailable",
+        "error_description": f"the provider at {nobody} did not answer, so the token cannot "
+        "be checked",
+    }

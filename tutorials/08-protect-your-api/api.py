@@ -153,6 +153,14 @@ app = Flask(__name__)
 PHOTOS = [{"id": 1, "title": "Sunrise over the estuary"}]
 
 
+@app.errorhandler(requests.RequestException)
+def provider_unreachable(error):
+    """The API checks tokens with the provider's keys or its introspection endpoint: while the
+    provider does not answer, say so (503, RFC 9110 §15.6.4) rather than fail with a 500."""
+    description = f"the provider at {ISSUER} did not answer, so the token cannot be checked"
+    return jsonify({"error": "temporarily_unavailable", "error_description": description}), 503
+
+
 # --8<-- [start:routes]
 @app.get("/photos")
 @require_token("photos.read")
