@@ -21,7 +21,8 @@ printed with its status and URL; the learner then starts a new flow.
 
 At the end it prints flows completed, errors, flows per second, the server's CPU time per flow,
 the p50/p95/p99 page latency (all pages, then each page of each app) and the peak resident memory
-(VmHWM) of the server process, read from /proc before it is stopped. Target: p95 <= 150 ms with
+(VmHWM) of each server process, the sandbox's and the provider's, read from /proc before they
+are stopped. Target: p95 <= 150 ms with
 60 learners. By default learners click at once (a saturation test); `--think 3` has each wait
 1.5 to 4.5 s after each page (and start up to 3 s late), closer to people reading.
 
@@ -45,6 +46,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -237,22 +239,34 @@ def free_ports() -> tuple[int, int]:
     raise BenchmarkError("no two neighbouring free ports on loopback")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used (/proc/<pid>/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_kib(pid: int) -> dict[int, int]:
-    """VmHWM (peak resident set) of the process and of each child it has, in KiB, by pid."""
-    peaks: dict[int, int] = {}
+def server_processes(pid: int) -> dict[int, str]:
+    """`oauth-sandbox run` and its children (the provider runs in one), each with its role."""
     pids = [pid]
     for task in Path(f"/proc/{pid}/task").iterdir():
         pids += [int(child) for child in (task / "children").read_text().split()]
+    roles = {}
     for each in pids:
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+        command = Path(f"/proc/{each}/cmdline").read_bytes().split(b"\0")
+        roles[each] = "provider" if b"provider" in command else "sandbox"
+    return roles
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User plus system CPU time the processes have used (/proc/<pid>/stat fields 14 and 15)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_kib(pids: Iterable[int]) -> dict[int, int]:
+    """VmHWM (peak resident set) of each process, in KiB, by pid."""
+    peaks: dict[int, int] = {}
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
-                peaks[each] = int(line.split()[1])
+                peaks[pid] = int(line.split()[1])
     return peaks
 
 
@@ -275,7 +289,7 @@ def load(apps: Apps, learners: int, seconds: float, think: float) -> tuple[Tally
     return tally, time.monotonic() - started
 
 
-def rows(tally: Tally, wall: float, learners: int, peaks: dict[int, int]):
+def rows(tally: Tally, wall: float, learners: int, peaks: dict[str, int]):
     every = [ms for times in tally.pages_ms.values() for ms in times]
     p95 = percentile(every, 95)
     table = [
@@ -304,8 +318,8 @@ def rows(tally: Tally, wall: float, learners: int, peaks: dict[int, int]):
         table += [
             (f"    {page[len(app) + 2 :]}", spread(times), "", "") for page, times in pages.items()
         ]
-    for pid, kib in peaks.items():
-        table.append((f"peak RSS (VmHWM), process {pid}", f"{kib / 1024:.0f} MiB", "", ""))
+    for role, kib in peaks.items():
+        table.append((f"peak RSS (VmHWM), {role} process", f"{kib / 1024:.0f} MiB", "", ""))
     return table
 
 
@@ -344,11 +358,11 @@ def measure(args: argparse.Namespace, workdir: Path):
     try:
         apps = start_apps(children, workdir)
         print(f"  {args.learners} learners clicking through flows for {args.seconds:.0f} s...")
-        pid = apps.process.pid  # type: ignore[attr-defined]
-        cpu_before = cpu_seconds(pid)
+        roles = server_processes(apps.process.pid)  # type: ignore[attr-defined]
+        cpu_before = cpu_seconds(roles)
         tally, wall = load(apps, args.learners, args.seconds, args.think)
-        tally.server_cpu_s = cpu_seconds(pid) - cpu_before
-        peaks = peak_rss_kib(pid)
+        tally.server_cpu_s = cpu_seconds(roles) - cpu_before
+        peaks = {roles[pid]: kib for pid, kib in peak_rss_kib(roles).items()}
     finally:
         children.stop_all()
     return tally, wall, peaks

@@ -9,7 +9,10 @@ that knows both apps; they still talk to each other over HTTP only.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -172,31 +175,99 @@ def run(
     open_browser: bool = False,
     playlist: Path | None = None,
 ) -> None:
-    """Start the mock provider and the sandbox together, on loopback."""
+    """Start the mock provider and the sandbox together, on loopback.
+
+    The provider runs in a process of its own, as `oauth-sandbox provider`: each app then has
+    an interpreter (and a core) to itself, so a class's load on the sandbox never slows the
+    provider's answers, and each app's memory can be read on its own.
+    """
     started = time.perf_counter()
-    provider_bound = _bind_provider("127.0.0.1", provider_port, None, None, None, None)
-    issuer = provider_bound.issuer
+    provider = _ProviderProcess.start(provider_port)
     try:
-        server, base_url = _bind_sandbox("127.0.0.1", port, issuer, None, None, playlist)
+        server, base_url = _bind_sandbox("127.0.0.1", port, provider.issuer, None, None, playlist)
     except click.ClickException:
-        provider_bound.close()
+        provider.stop()
         raise
-    threading.Thread(target=provider_bound.serve, name="mock_provider", daemon=True).start()
     attacker_url = server.application.extensions["sandbox"].config.attacker_base_url  # type: ignore[union-attr]
     attacker = _start_attacker(attacker_url)
-    _announce(provider_bound.app.extensions["mock_provider"].config, False, started)
     click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
     if attacker is not None:
         click.echo(f"sandbox: the attacker's site (for the attack pages) is {attacker_url}")
+    click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
     if open_browser:
         webbrowser.open(base_url)
     try:
         _serve_until_interrupted(server.run, server.close)
     finally:
-        provider_bound.close()
+        provider.stop()
         if attacker is not None:
             attacker.close()
     click.echo("\noauth-sandbox: stopped.")
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+class _ProviderProcess:
+    """`oauth-sandbox provider` as a child process whose output this one passes on."""
+
+    def __init__(self, popen: subprocess.Popen, issuer: str, relay: threading.Thread) -> None:
+        self.popen, self.issuer, self.relay = popen, issuer, relay
+
+    @classmethod
+    def start(cls, port: int) -> _ProviderProcess:
+        """Start it and wait until it is ready (it prints its issuer first, then "ready in")."""
+        command = [sys.executable, "-m", "oauth_sandbox.cli", "provider", "--port", str(port)]
+        popen = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Its own process group: a Ctrl-C reaches this process only, which then stops
+            # the provider once, after the sandbox, with SIGTERM (see `stop`).
+            **_NEW_PROCESS_GROUP,
+        )
+        issuer = None
+        for line in popen.stdout:  # type: ignore[union-attr]
+            if line.startswith("ready in"):  # `run` says when both apps are ready
+                break
+            click.echo(line, nl=False)
+            if found := PROVIDER_ISSUER.match(click.unstyle(line)):
+                issuer = found[1]
+        if issuer is None:  # it exited: its own message (e.g. the port is taken) is printed
+            popen.wait()
+            raise click.ClickException("the mock provider did not start (see above).")
+        relay = threading.Thread(
+            target=cls._pass_on, args=(popen,), name="provider output", daemon=True
+        )
+        relay.start()
+        return cls(popen, issuer, relay)
+
+    @staticmethod
+    def _pass_on(popen: subprocess.Popen) -> None:
+        for line in popen.stdout:  # type: ignore[union-attr]
+            click.echo(line, nl=False)
+
+    def stop(self) -> None:
+        """Stop it (it closes as on Ctrl-C), and wait for its last words."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(_STOP_SIGNAL)
+            try:
+                self.popen.wait(timeout=10)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):  # stuck, or asked twice
+                self.popen.kill()
+                self.popen.wait()
+        self.relay.join(timeout=5)
+
+
+PROVIDER_ISSUER = re.compile(r"^mock_provider: issuer (\S+)")
+if os.name == "nt":  # Windows has no sessions; a new process group takes CTRL_BREAK instead
+    _NEW_PROCESS_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    _STOP_SIGNAL = signal.CTRL_BREAK_EVENT  # type: ignore[attr-defined]
+else:
+    _NEW_PROCESS_GROUP = {"start_new_session": True}
+    _STOP_SIGNAL = signal.SIGTERM
 
 
 def _start_attacker(url: str):
@@ -241,7 +312,12 @@ def _not_ready(environ, start_response):
 
 
 def _serve_until_interrupted(serve, close) -> None:
-    """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close."""
+    """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close.
+
+    A SIGTERM (a service manager, a script's terminate(), `run` stopping its provider) stops
+    the server the same way, so it always closes cleanly and says so.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         serve()
     except KeyboardInterrupt:
@@ -303,3 +379,7 @@ def _client_kind(client, beyond_loopback: bool) -> str:
     if beyond_loopback:
         return "secret (hidden beyond loopback)"
     return f"secret {client.client_secret}"
+
+
+if __name__ == "__main__":  # `python -m oauth_sandbox.cli`: how `run` starts the provider
+    main()

@@ -222,7 +222,8 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     assert registered.status_code == 201
 
 
-def test_oauth_sandbox_run_starts_both_apps_and_ctrl_c_stops_both(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(tmp_path, stop):
     sandbox_port, provider_port = _free_port(), _free_port()
     process = launch(
         "run", "--port", str(sandbox_port), "--provider-port", str(provider_port),
@@ -235,7 +236,7 @@ def test_oauth_sandbox_run_starts_both_apps_and_ctrl_c_stops_both(tmp_path):
         wait_for_discovery(issuer, process.started)
         index = requests.get(f"{sandbox}/", timeout=5)
     finally:
-        process.popen.send_signal(signal.SIGINT)
+        process.popen.send_signal(stop)
         code = process.finish()
         for stream in (process.popen.stdout, process.popen.stderr):
             stream.close()
@@ -245,6 +246,7 @@ def test_oauth_sandbox_run_starts_both_apps_and_ctrl_c_stops_both(tmp_path):
     # Each app has its own cookie name: browsers share cookies across the ports of one host.
     assert "sandbox_session" in index.cookies
     assert code == 0, process.output()
+    assert "mock_provider: stopped." in process.stdout  # its own process, stopped in turn
     assert process.stdout[-1] == "oauth-sandbox: stopped."
     for url in (f"{sandbox}/", f"{issuer}/.well-known/openid-configuration"):
         with pytest.raises(requests.ConnectionError):
