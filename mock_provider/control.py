@@ -2,7 +2,8 @@
 
 Move the clock, list faults and scenarios, read the request log and the state view, rotate the
 signing key, reset everything. Open on loopback; when the provider is reachable from other hosts
-it requires the instructor token printed at start-up (`Authorization: Bearer <token>`).
+all but the read-only catalogues (OPEN_TO_ALL) require the instructor token printed at start-up
+(`Authorization: Bearer <token>`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,23 @@ from .scenarios import SCENARIOS, Scenario
 bp = Blueprint("control", __name__, url_prefix="/control")
 
 
+#: Open to anyone who can reach the provider, even beyond loopback: read-only, and nothing in them
+#: is secret (the catalogues are in the docs, and the time shows in every token's iat). Learners'
+#: sandboxes on a classroom network read them to list and launch scenarios. The log and the state
+#: view show other people's tokens, and the rest changes things: those need the token.
+OPEN_TO_ALL = {
+    "control.index",
+    "control.read_clock",
+    "control.list_faults",
+    "control.list_scenarios",
+}
+
+
 @bp.before_request
 def require_instructor_token():
-    """Beyond loopback, every control request must carry the instructor token."""
+    """Beyond loopback, a control request must carry the instructor token (see OPEN_TO_ALL)."""
     token = current_app.extensions["mock_provider"].config.instructor_token
-    if token is None:
+    if token is None or (request.method == "GET" and request.endpoint in OPEN_TO_ALL):
         return None
     sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if hmac.compare_digest(sent.encode(), token.encode()):

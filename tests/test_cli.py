@@ -199,8 +199,9 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
         bearer = {"Authorization": f"Bearer {token}"}
         metadata = {"redirect_uris": ["https://client.test/cb"], "client_name": "Passer-by"}
 
-        anonymous = requests.get(f"{root}/control/clock", timeout=5)
-        instructor = requests.get(f"{root}/control/clock", headers=bearer, timeout=5)
+        anonymous = requests.get(f"{root}/control/log", timeout=5)
+        instructor = requests.get(f"{root}/control/log", headers=bearer, timeout=5)
+        catalogue = requests.get(f"{root}/control/scenarios", timeout=5)
         passer_by = requests.post(f"{root}/register", json=metadata, timeout=5)
         registered = requests.post(f"{root}/register", json=metadata, headers=bearer, timeout=5)
     finally:
@@ -216,6 +217,8 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     assert anonymous.status_code == 401
     assert "instructor token" in anonymous.json()["error_description"]
     assert instructor.status_code == 200
+    # The read-only catalogue stays open, so learners' sandboxes can list and launch scenarios.
+    assert catalogue.status_code == 200
     assert passer_by.status_code == 401
     assert passer_by.json()["error"] == "invalid_token"
     assert "instructor token" in passer_by.json()["error_description"]
