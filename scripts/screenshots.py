@@ -95,6 +95,10 @@ def first_tutorial(page: Page, url: str, out: Path) -> list[Path]:
     page.get_by_role("button", name="Run the checks").click()
     page.get_by_role("heading", name="ID token checklist").scroll_into_view_if_needed()
     shot("id-token-checklist")
+    page.set_viewport_size({"width": 375, "height": 800})  # the same page on a phone
+    page.get_by_role("heading", name="ID token checklist").scroll_into_view_if_needed()
+    shot("phone-id-token-checklist")
+    page.set_viewport_size(VIEWPORT)
     return shots
 
 

@@ -235,7 +235,7 @@ def test_the_docs_screenshot_script_takes_the_tutorials_and_the_instructors_pict
     worker.join(timeout=180)
     assert outcome == [0]
     pictures = sorted(tutorial.glob("*.png"))
-    assert len(pictures) == 7, pictures
+    assert len(pictures) == 8, pictures
     room = sorted(path.name for path in instructor.glob("*.png"))
     assert room == [
         "instructor-1-state-mismatch.png",
