@@ -229,12 +229,16 @@ class _ProviderProcess:
             **_NEW_PROCESS_GROUP,
         )
         issuer = None
-        for line in popen.stdout:  # type: ignore[union-attr]
-            if line.startswith("ready in"):  # `run` says when both apps are ready
-                break
-            click.echo(line, nl=False)
-            if found := PROVIDER_ISSUER.match(click.unstyle(line)):
-                issuer = found[1]
+        try:
+            for line in popen.stdout:  # type: ignore[union-attr]
+                if line.startswith("ready in"):  # `run` says when both apps are ready
+                    break
+                click.echo(line, nl=False)
+                if found := PROVIDER_ISSUER.match(click.unstyle(line)):
+                    issuer = found[1]
+        except BaseException:  # Ctrl-C while it starts: it is in a group of its own, so stop it
+            popen.kill()
+            raise
         if issuer is None:  # it exited: its own message (e.g. the port is taken) is printed
             popen.wait()
             raise click.ClickException("the mock provider did not start (see above).")
