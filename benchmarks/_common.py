@@ -1,5 +1,5 @@
 """What a benchmark script needs around its measurements: child processes, ports, percentiles,
-and the PASS/MISS table. Used by benchmarks/sandbox.py.
+the PASS/MISS table, and what the scripts read on the apps' pages.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,10 @@ from datetime import date
 from pathlib import Path
 
 CLI = Path(sys.executable).with_name("oauth-sandbox")  # the console script beside this Python
+DISCOVERY = "/.well-known/openid-configuration"
+# What a learner reads on the sandbox's pages: the link to the provider, and each form's token.
+AUTHORIZATION_LINK = re.compile(r'href="([^"]+)">Follow the link to the provider<')
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 class BenchmarkError(RuntimeError):

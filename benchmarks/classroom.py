@@ -38,7 +38,6 @@ import argparse
 import html
 import os
 import random
-import re
 import signal
 import socket
 import sys
@@ -53,7 +52,10 @@ from urllib.parse import urljoin
 
 import requests
 from _common import (
+    AUTHORIZATION_LINK,
     CLI,
+    DISCOVERY,
+    FORM_TOKEN,
     BenchmarkError,
     Children,
     free_port,
@@ -65,9 +67,6 @@ from _common import (
 )
 
 FLOW = "authorization-code"
-DISCOVERY = "/.well-known/openid-configuration"
-AUTHORIZATION_LINK = re.compile(r'href="([^"]+)">Follow the link to the provider<')
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 VARIANT = "confidential-pkce"
 BACK_CHANNEL_STEPS = ("token_request", "id_token_validation", "userinfo_request")
 P95_TARGET_MS = 150.0
@@ -195,7 +194,7 @@ class Learner:
 
 def form_token(page: str) -> dict[str, str]:
     """The hidden CSRF field of the page's forms, which a browser sends back with the form."""
-    found = CSRF_FIELD.search(page)
+    found = FORM_TOKEN.search(page)
     return {"csrf_token": html.unescape(found.group(1))} if found else {}
 
 

@@ -42,14 +42,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from _common import CLI, BenchmarkError, Children, free_port, percentile, verdict
+from _common import CLI, DISCOVERY, BenchmarkError, Children, free_port, percentile, verdict
 
 from mock_provider.server import bind
 
 HERE = Path(__file__).resolve().parent
 THREADS = inspect.signature(bind).parameters["threads"].default  # waitress threads of the CLI
 REDIRECT_URI = "http://127.0.0.1:8000/callback"
-DISCOVERY = "/.well-known/openid-configuration"
 SERVICE_ID, SERVICE_SECRET = "bench-service", "bench-service-secret"
 TOKEN_BODY = "grant_type=client_credentials&scope=photos.read"
 

@@ -35,7 +35,10 @@ from urllib.parse import urljoin
 
 import requests
 from _common import (
+    AUTHORIZATION_LINK,
     CLI,
+    DISCOVERY,
+    FORM_TOKEN,
     BenchmarkError,
     Children,
     free_port,
@@ -49,10 +52,7 @@ from _common import (
 # This file's name hides the `sandbox` package from it (the script's folder comes first on
 # sys.path), so it learns the flow's steps from the pages, as a learner does.
 FLOW = "authorization-code"
-DISCOVERY = "/.well-known/openid-configuration"
-AUTHORIZATION_LINK = re.compile(r'href="([^"]+)">Follow the link to the provider<')
 STEP_LINK = re.compile(r'href="/runs/[^/"]+/steps/([a-z_]+)"')
-FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 START_TARGET_S = 2.0
 RENDER_TARGET_MS = 30.0
 
