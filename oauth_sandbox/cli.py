@@ -139,12 +139,27 @@ def _bind_provider(host, port, config_file, auto_login, database, issuer) -> Bou
 )
 @click.option("--client-id", metavar="ID", help="Use this client instead of registering one.")
 @click.option("--client-secret", metavar="SECRET", help="The secret of --client-id, if any.")
+@click.option(
+    "--instructor-token",
+    metavar="TOKEN",
+    envvar="OAUTH_SANDBOX_INSTRUCTOR_TOKEN",
+    help="The token a provider beyond loopback printed at start-up: this sandbox's instructor "
+    "page and provider views then work with it. Loopback only. [env: "
+    "OAUTH_SANDBOX_INSTRUCTOR_TOKEN]",
+)
 @PLAYLIST_OPTION
-def sandbox_command(host, port, issuer, client_id, client_secret, playlist) -> None:
+def sandbox_command(
+    host, port, issuer, client_id, client_secret, instructor_token, playlist
+) -> None:
     """Serve only the client app, against any issuer."""
+    if instructor_token and not is_loopback(host):
+        raise click.ClickException(
+            f"--instructor-token with --host {host} would hand the provider's controls to "
+            "everyone who can reach this sandbox: run the instructor's sandbox on 127.0.0.1."
+        )
     started = time.perf_counter()
     server, base_url = _bind_sandbox(
-        host, port, issuer.rstrip("/"), client_id, client_secret, playlist
+        host, port, issuer.rstrip("/"), client_id, client_secret, playlist, instructor_token
     )
     click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
     click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
@@ -293,11 +308,17 @@ def _start_attacker(url: str):
     return server
 
 
-def _bind_sandbox(host, port, issuer, client_id, client_secret, playlist=None):
+def _bind_sandbox(
+    host, port, issuer, client_id, client_secret, playlist=None, instructor_token=None
+):
     """Bind the sandbox's socket, then create the app knowing its real base URL."""
     try:  # a bad playlist stops the start before anything listens
         config = SandboxConfig(
-            issuer=issuer, client_id=client_id, client_secret=client_secret, playlist=playlist
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=client_secret,
+            playlist=playlist,
+            instructor_token=instructor_token,
         )
     except PlaylistError as error:
         raise click.ClickException(str(error)) from None

@@ -19,7 +19,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
-from . import scenarios
+from . import control_api, scenarios
 from .config import SandboxConfig
 from .discovery import WELL_KNOWN, DiscoveryError, discover
 from .provider_client import ClientCredentials, Registrations, oauth_session
@@ -330,7 +330,12 @@ def _failed_checks(attack_run: AttackRun) -> list[dict[str, Any]]:
         return []
     client_id = attack_run.run.credentials.client_id
     try:
-        entries = requests.get(f"{control}/log", params={"client_id": client_id}, timeout=10).json()
+        entries = requests.get(
+            f"{control}/log",
+            params={"client_id": client_id},
+            headers=control_api.credentials(),
+            timeout=10,
+        ).json()
     except (requests.RequestException, ValueError):
         return []
     # This run's requests: its authorization request (by state) and the code's redemption.

@@ -40,6 +40,9 @@ class SandboxConfig:
     playlist: Path | None = None
     #: The attacker's site (attacker.py) for the attack pages; None: the sandbox's port + 1.
     attacker_url: str | None = None
+    #: The provider's instructor token, for an instructor's own sandbox (on loopback) driving a
+    #: provider that serves a classroom network: sent with every control API request.
+    instructor_token: str | None = None
 
     def __post_init__(self) -> None:
         # A bad playlist stops the start, naming the file, the key and what was expected.

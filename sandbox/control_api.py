@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from flask import current_app, has_app_context
 
 from .discovery import DiscoveryError, discover
 
@@ -35,17 +36,26 @@ def find(issuer: str, who_needs_it: str = "Instructor mode needs") -> str:
     return control
 
 
+def credentials() -> dict[str, str]:
+    """The instructor token as the control API asks for it, when this sandbox was given one."""
+    token = current_app.extensions["sandbox"].config.instructor_token if has_app_context() else None
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def call(method: str, url: str, **form: Any) -> dict[str, Any]:
     """One control request; its JSON answer, or ControlUnavailable saying what went wrong."""
     try:
-        response = requests.request(method, url, data=form or None, timeout=10)
+        response = requests.request(
+            method, url, data=form or None, headers=credentials(), timeout=10
+        )
         body = response.json()
     except (requests.RequestException, ValueError) as error:
         raise ControlUnavailable(f"{method} {url} failed ({type(error).__name__}).") from None
     if response.status_code == 401:
         raise ControlUnavailable(
             f"{url} wants the instructor token: this provider listens beyond loopback. "
-            "Instructor mode works with a provider on loopback."
+            "Instructor mode works with a provider on loopback, or from a sandbox started "
+            "with --instructor-token."
         )
     if not response.ok or not isinstance(body, dict):
         raise ControlUnavailable(

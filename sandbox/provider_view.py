@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from . import control_api
 from .recorder import Exchange, Run
 
 MASKED = "********"  # how the mock provider's log shows a secret it will not repeat
@@ -41,7 +42,9 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
 
 def _log(control: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     try:
-        response = requests.get(f"{control}/log", params=params, timeout=5)
+        response = requests.get(
+            f"{control}/log", params=params, headers=control_api.credentials(), timeout=5
+        )
         return response.json()["entries"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):
         return []

@@ -260,3 +260,13 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_an_instructor_token_is_refused_for_a_sandbox_beyond_loopback():
+    refused = subprocess.run(
+        [console_script(), "sandbox", "--host", "0.0.0.0", "--instructor-token", "s3cret"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert refused.returncode != 0
+    assert "would hand the provider's controls to everyone" in refused.stderr

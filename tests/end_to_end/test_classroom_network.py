@@ -1,11 +1,13 @@
 """A provider reachable beyond loopback (it then has an instructor token), seen by a learner's
-sandbox, which holds no token: scenarios still launch; the instructor's actions are refused."""
+sandbox, which holds no token (scenarios still launch; the instructor's actions are refused),
+and by the instructor's own sandbox, started with the token."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from mock_provider import ProviderConfig
 from mock_provider.server import serve_in_thread
@@ -15,18 +17,31 @@ from .sandbox_pages import SANDBOX, page, submit
 
 
 @pytest.fixture
-def learner(tmp_path) -> Iterator:
+def provider(tmp_path) -> Iterator:
     running = serve_in_thread(
         ProviderConfig.load(
             database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", instructor_token="s3cret"
         )
     )
+    yield running
+    running.stop()
+
+
+def sandbox(provider, instructor_token: str | None = None):
     # Beyond loopback registration needs the token too, so a class uses a declared client.
     config = SandboxConfig(
-        issuer=running.issuer, base_url=SANDBOX, client_id="web-app", client_secret="web-app-secret"
+        issuer=provider.issuer,
+        base_url=SANDBOX,
+        client_id="web-app",
+        client_secret="web-app-secret",
+        instructor_token=instructor_token,
     )
-    yield create_app(config).test_client()
-    running.stop()
+    return create_app(config).test_client()
+
+
+@pytest.fixture
+def learner(provider):
+    return sandbox(provider)
 
 
 def test_a_learner_without_the_token_sees_and_launches_the_failure_scenarios(learner):
@@ -45,3 +60,17 @@ def test_the_instructors_clock_button_says_the_control_api_wants_the_token(learn
 
     assert moved.status_code == 502
     assert "wants the instructor token" in moved.get_data(as_text=True)
+
+
+def test_the_instructors_own_sandbox_moves_the_clock_with_the_token(provider):
+    instructor = sandbox(provider, instructor_token="s3cret")
+
+    moved = submit(instructor, "/instructor", "/instructor/clock", advance="Advance 1 h")
+
+    assert moved.status_code == 302
+    shown = page(instructor.get(moved.headers["Location"])).get_text(" ", strip=True)
+    assert "Moved the provider's clock forward: advance 1 h." in shown
+    clock = requests.get(
+        f"{provider.issuer}/control/clock", headers={"Authorization": "Bearer s3cret"}, timeout=5
+    )
+    assert clock.json()["offset_seconds"] == 3600
