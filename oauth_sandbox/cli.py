@@ -9,10 +9,8 @@ that knows both apps; they still talk to each other over HTTP only.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +31,8 @@ from sandbox import create_app as create_sandbox_app
 from sandbox.attacker import create_attacker_app
 from sandbox.playlists import PlaylistError
 
+from .provider_process import ProviderProcess
+
 
 def default_database_url() -> str:
     """A SQLite file in the user's state directory, so registrations survive a restart."""
@@ -40,6 +40,21 @@ def default_database_url() -> str:
     folder = Path(state_home) / "oauth-sandbox"
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'provider.sqlite3'}"
+
+
+HOST_OPTION = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind."
+)
+
+
+def port_option(default: int):
+    return click.option(
+        "--port",
+        default=default,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        help="Port to bind (0 picks a free one).",
+    )
 
 
 PLAYLIST_OPTION = click.option(
@@ -62,14 +77,8 @@ def main(context: click.Context) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    default=9000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to bind (0 picks a free one).",
-)
+@HOST_OPTION
+@port_option(9000)
 @click.option(
     "--config",
     "config_file",
@@ -122,14 +131,8 @@ def _bind_provider(host, port, config_file, auto_login, database, issuer) -> Bou
 
 
 @main.command("sandbox")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to bind (0 picks a free one).",
-)
+@HOST_OPTION
+@port_option(8000)
 @click.option(
     "--issuer",
     default="http://127.0.0.1:9000",
@@ -197,7 +200,7 @@ def run(
     provider's answers, and each app's memory can be read on its own.
     """
     started = time.perf_counter()
-    provider = _ProviderProcess.start(provider_port)
+    provider = ProviderProcess.start(provider_port)
     try:
         server, base_url = _bind_sandbox("127.0.0.1", port, provider.issuer, None, None, playlist)
     except click.ClickException:
@@ -222,71 +225,6 @@ def run(
 
 def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
-
-
-class _ProviderProcess:
-    """`oauth-sandbox provider` as a child process whose output this one passes on."""
-
-    def __init__(self, popen: subprocess.Popen, issuer: str, relay: threading.Thread) -> None:
-        self.popen, self.issuer, self.relay = popen, issuer, relay
-
-    @classmethod
-    def start(cls, port: int) -> _ProviderProcess:
-        """Start it and wait until it is ready (it prints its issuer first, then "ready in")."""
-        command = [sys.executable, "-m", "oauth_sandbox.cli", "provider", "--port", str(port)]
-        popen = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            # Its own process group: a Ctrl-C reaches this process only, which then stops
-            # the provider once, after the sandbox, with SIGTERM (see `stop`).
-            **_NEW_PROCESS_GROUP,
-        )
-        issuer = None
-        try:
-            for line in popen.stdout:  # type: ignore[union-attr]
-                if line.startswith("ready in"):  # `run` says when both apps are ready
-                    break
-                click.echo(line, nl=False)
-                if found := PROVIDER_ISSUER.match(click.unstyle(line)):
-                    issuer = found[1]
-        except BaseException:  # Ctrl-C while it starts: it is in a group of its own, so stop it
-            popen.kill()
-            raise
-        if issuer is None:  # it exited: its own message (e.g. the port is taken) is printed
-            popen.wait()
-            raise click.ClickException("the mock provider did not start (see above).")
-        relay = threading.Thread(
-            target=cls._pass_on, args=(popen,), name="provider output", daemon=True
-        )
-        relay.start()
-        return cls(popen, issuer, relay)
-
-    @staticmethod
-    def _pass_on(popen: subprocess.Popen) -> None:
-        for line in popen.stdout:  # type: ignore[union-attr]
-            click.echo(line, nl=False)
-
-    def stop(self) -> None:
-        """Stop it (it closes as on Ctrl-C), and wait for its last words."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(_STOP_SIGNAL)
-            try:
-                self.popen.wait(timeout=10)
-            except (subprocess.TimeoutExpired, KeyboardInterrupt):  # stuck, or asked twice
-                self.popen.kill()
-                self.popen.wait()
-        self.relay.join(timeout=5)
-
-
-PROVIDER_ISSUER = re.compile(r"^mock_provider: issuer (\S+)")
-if os.name == "nt":  # Windows has no sessions; a new process group takes CTRL_BREAK instead
-    _NEW_PROCESS_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-    _STOP_SIGNAL = signal.CTRL_BREAK_EVENT  # type: ignore[attr-defined]
-else:
-    _NEW_PROCESS_GROUP = {"start_new_session": True}
-    _STOP_SIGNAL = signal.SIGTERM
 
 
 def _start_attacker(url: str):

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from .script_output import fixed_clock_config, shape
+from .tutorial_files import import_fresh
 
 TUTORIAL = Path(__file__).parents[2] / "tutorials" / "05-pkce-public-client"
 COMMANDS = (TUTORIAL / "commands.sh").read_text()
@@ -36,13 +35,7 @@ def oauth_provider_config(tmp_path):
 @pytest.fixture
 def pkce(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The tutorial's script, imported as a new module, as `python pkce.py` would run it."""
-    spec = importlib.util.spec_from_file_location("tutorial_05_pkce", TUTORIAL / "pkce.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    return import_fresh(monkeypatch, TUTORIAL / "pkce.py")
 
 
 def printed(pkce: ModuleType, issuer: str, capsys: pytest.CaptureFixture[str]) -> str:

@@ -8,14 +8,13 @@ only when the script advances it, as the sample output (tokens_expire.txt) was p
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from .script_output import fixed_clock_config, shape
+from .tutorial_files import import_fresh
 
 TUTORIAL = Path(__file__).parents[2] / "tutorials" / "06-tokens-expire"
 COMMANDS = (TUTORIAL / "commands.sh").read_text()
@@ -32,14 +31,7 @@ def oauth_provider_config(tmp_path):
 @pytest.fixture
 def tokens_expire(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The tutorial's script, imported as a new module, as `python tokens_expire.py` runs it."""
-    path = TUTORIAL / "tokens_expire.py"
-    spec = importlib.util.spec_from_file_location("tutorial_06_tokens_expire", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    return import_fresh(monkeypatch, TUTORIAL / "tokens_expire.py")
 
 
 @pytest.fixture

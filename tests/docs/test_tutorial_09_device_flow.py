@@ -14,9 +14,7 @@ learner who waits 10 s, in well under a second.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urljoin
@@ -26,6 +24,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from .script_output import fixed_clock_config, shape
+from .tutorial_files import import_fresh
 
 TUTORIAL = Path(__file__).parents[2] / "tutorials" / "09-device-flow"
 COMMANDS = (TUTORIAL / "commands.sh").read_text()
@@ -40,14 +39,7 @@ def oauth_provider_config(tmp_path):
 @pytest.fixture
 def device_flow(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The tutorial's script, imported as a new module, as `python device_flow.py` runs it."""
-    path = TUTORIAL / "device_flow.py"
-    spec = importlib.util.spec_from_file_location("tutorial_09_device_flow", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)
-    spec.loader.exec_module(module)
-    return module
+    return import_fresh(monkeypatch, TUTORIAL / "device_flow.py")
 
 
 class Person:
