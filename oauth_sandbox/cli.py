@@ -278,9 +278,12 @@ def _serve_until_interrupted(serve, close) -> None:
     """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close.
 
     A SIGTERM (a service manager, a script's terminate(), `run` stopping its provider) stops
-    the server the same way, so it always closes cleanly and says so.
+    the server the same way, so it always closes cleanly and says so. SIGINT is handled even
+    when the shell started the command in the background with SIGINT ignored (`(cmd &)`), so
+    `kill -INT` stops it wherever it was started.
     """
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         serve()
     except KeyboardInterrupt:

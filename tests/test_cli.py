@@ -162,6 +162,32 @@ def test_sigint_stops_the_provider_cleanly(provider_process):
         requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
 
 
+def test_sigint_stops_the_provider_even_when_it_was_started_with_sigint_ignored(tmp_path):
+    # A shell starting `(oauth-sandbox provider &)` hands the command SIGINT ignored.
+    database = f"sqlite:///{tmp_path / 'p.db'}"
+    popen = subprocess.Popen(
+        ["sh", "-c", 'trap "" INT; exec "$0" "$@"', console_script(),
+         "provider", "--port", "0", "--database", database],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+    )  # fmt: skip
+    process = Process(popen=popen, started=time.perf_counter())
+    process.wait_for_line(re.compile(r"^ready in \d+ ms"), timeout=10)
+
+    popen.send_signal(signal.SIGINT)
+    try:
+        code = process.finish()
+    finally:
+        if popen.poll() is None:  # SIGINT did not stop it: the test fails, nothing is left
+            popen.kill()
+            popen.wait()
+        for stream in (popen.stdout, popen.stderr):
+            stream.close()
+
+    assert code == 0, process.output()
+    assert process.stdout[-1] == "mock_provider: stopped."
+
+
 def test_bad_config_file_exits_non_zero_naming_file_key_and_expectation(tmp_path):
     config = tmp_path / "classroom.toml"
     config.write_text('[clients.demo]\nredirect_uris = ["https://client.test/cb"]\nscope = 7\n')
