@@ -100,11 +100,14 @@ def main(context: click.Context) -> None:
     metavar="URL",
     help="Issuer identifier. [default: http://HOST:PORT, no trailing slash]",
 )
-def provider(host, port, config_file, auto_login, database, issuer) -> None:
+@click.option("--stop-with-parent", is_flag=True, hidden=True)  # set by `run` (its child)
+def provider(host, port, config_file, auto_login, database, issuer, stop_with_parent) -> None:
     """Serve the mock OAuth 2.0 / OpenID Connect provider."""
     started = time.perf_counter()
     bound = _bind_provider(host, port, config_file, auto_login, database, issuer)
     _announce(bound.app.extensions["mock_provider"].config, not is_loopback(host), started)
+    if stop_with_parent:
+        _stop_when_stdin_closes()
     _serve_until_interrupted(bound.serve, bound.close)
     click.echo("\nmock_provider: stopped.")
 
@@ -225,6 +228,20 @@ def run(
 
 def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _stop_when_stdin_closes() -> None:
+    """Stop as on SIGTERM once stdin reaches its end.
+
+    `run` holds the other end of this pipe for as long as it lives, so the pipe closes when it
+    exits, even killed with SIGKILL: the provider then stops instead of holding its port.
+    """
+
+    def watch() -> None:
+        sys.stdin.buffer.read()
+        signal.raise_signal(signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()
 
 
 def _start_attacker(url: str):

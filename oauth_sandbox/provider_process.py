@@ -25,7 +25,10 @@ else:
 
 
 class ProviderProcess:
-    """`oauth-sandbox provider` as a child process whose output this one passes on."""
+    """`oauth-sandbox provider` as a child process whose output this one passes on.
+
+    It stops with this process, whichever way that ends: `stop` on the way out, and the pipe on
+    its stdin, which closes when this process dies, for a SIGKILL."""
 
     def __init__(self, popen: subprocess.Popen, issuer: str, relay: threading.Thread) -> None:
         self.popen, self.issuer, self.relay = popen, issuer, relay
@@ -33,9 +36,13 @@ class ProviderProcess:
     @classmethod
     def start(cls, port: int) -> ProviderProcess:
         """Start it and wait until it is ready (it prints its issuer first, then "ready in")."""
-        command = [sys.executable, "-m", "oauth_sandbox.cli", "provider", "--port", str(port)]
+        command = [
+            sys.executable, "-m", "oauth_sandbox.cli",
+            "provider", "--port", str(port), "--stop-with-parent",
+        ]  # fmt: skip
         popen = subprocess.Popen(
             command,
+            stdin=subprocess.PIPE,  # never written: it closes when this process ends, however
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -77,4 +84,5 @@ class ProviderProcess:
             except (subprocess.TimeoutExpired, KeyboardInterrupt):  # stuck, or asked twice
                 self.popen.kill()
                 self.popen.wait()
+        self.popen.stdin.close()  # type: ignore[union-attr]
         self.relay.join(timeout=5)

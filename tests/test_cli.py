@@ -251,18 +251,29 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     assert registered.status_code == 201
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(tmp_path, stop):
+def launch_run(tmp_path) -> tuple[Process, str, str]:
+    """`oauth-sandbox run` on free ports with a throwaway provider database, once both answer;
+    returns the process, the sandbox's URL and the provider's issuer."""
     sandbox_port, provider_port = _free_port(), _free_port()
     process = launch(
         "run", "--port", str(sandbox_port), "--provider-port", str(provider_port),
-        extra_environment={"XDG_STATE_HOME": str(tmp_path)},  # a throwaway provider database
+        extra_environment={"XDG_STATE_HOME": str(tmp_path)},
     )  # fmt: skip
     issuer = f"http://127.0.0.1:{provider_port}"
     sandbox = f"http://127.0.0.1:{sandbox_port}"
     try:
         process.wait_for_line(re.compile(rf"^sandbox: open {re.escape(sandbox)}$"), timeout=10)
         wait_for_discovery(issuer, process.started)
+    except BaseException:
+        process.popen.kill()
+        raise
+    return process, sandbox, issuer
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(tmp_path, stop):
+    process, sandbox, issuer = launch_run(tmp_path)
+    try:
         index = requests.get(f"{sandbox}/", timeout=5)
     finally:
         process.popen.send_signal(stop)
@@ -280,6 +291,26 @@ def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(t
     for url in (f"{sandbox}/", f"{issuer}/.well-known/openid-configuration"):
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=1)
+
+
+def test_the_provider_of_a_killed_oauth_sandbox_run_stops_and_frees_its_port(tmp_path):
+    process, _, issuer = launch_run(tmp_path)
+    process.popen.kill()  # SIGKILL: `run` gets no chance to stop its provider
+    process.finish()
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
+        except requests.ConnectionError:
+            break  # nobody listens on the provider's port any more
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the provider at {issuer} still answers 10 s after `run` was killed")
+    time.sleep(0.5)  # its last words reach stderr, if it had any
+    for stream in (process.popen.stdout, process.popen.stderr):
+        stream.close()
+    assert "Traceback" not in process.output()
 
 
 def _free_port() -> int:

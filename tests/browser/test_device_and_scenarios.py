@@ -26,19 +26,19 @@ def test_the_device_flow_completes_once_the_user_approves_on_a_second_page(
     phone.get_by_role("button", name="Sign in as alice").click()
     expect(phone.get_by_text(code)).to_be_visible()  # the user compares the codes (§5.4)
     phone.get_by_role("button", name="Approve").click()
-    phone.close()
+    expect(phone.get_by_role("heading", name="Device approved")).to_be_visible()
+    phone.close()  # only once its navigation is over (microsoft/playwright#42366)
 
     page.get_by_role("button", name="The code is on screen: start polling").click()
     page.get_by_role("link", name="Next: device token polling").click()
     brought = page.get_by_text("The last poll brought the tokens")
-    for _ in range(4):
+    for polls in range(1, 5):
         sandbox.advance_provider_clock(30)  # past the interval, so no slow_down
         page.get_by_role("button", name="Poll now").click()
-        page.wait_for_load_state()
+        expect(page.get_by_text(f"{polls} poll{'' if polls == 1 else 's'} so far")).to_be_visible()
         if brought.count():
             break
     expect(brought).to_be_visible()
-    expect(page.get_by_text(re.compile(r"\d+ polls? so far"))).to_be_visible()
 
 
 def test_a_scenario_launched_from_the_index_says_what_went_wrong(page: Page, quick_sandbox) -> None:
