@@ -1,0 +1,107 @@
+"""Starting the mock provider from the command line: its config, its socket, its start-up lines.
+
+Only `oauth-sandbox provider` imports this module, so the sandbox's process (`run`, `sandbox`)
+never loads the provider's stack (SQLAlchemy, Authlib's server), and the provider starts sooner.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+
+from mock_provider import is_loopback, keys
+from mock_provider.config import ConfigError, ProviderConfig
+from mock_provider.server import BoundProvider, bind
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's state directory, so registrations survive a restart."""
+    state_home = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    folder = Path(state_home) / "oauth-sandbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'provider.sqlite3'}"
+
+
+def bind_provider(host, port, config_file, auto_login, database, issuer) -> BoundProvider:
+    beyond_loopback = not is_loopback(host)
+    try:
+        config = ProviderConfig.load(
+            config_file,
+            auto_login=auto_login,
+            database_url=database or default_database_url(),
+            issuer=issuer.rstrip("/") if issuer else None,
+            instructor_token=secrets.token_urlsafe(16) if beyond_loopback else None,
+        )
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if beyond_loopback:
+        # Authlib refuses plain http beyond loopback unless told otherwise (RFC 6749 §10.9).
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    try:
+        return bind(config, host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def announce(bound: BoundProvider, host: str, started: float) -> None:
+    """Print the issuer, the useful URLs, the clients and the users, then "ready in"."""
+    config: ProviderConfig = bound.app.extensions["mock_provider"].config
+    beyond_loopback = not is_loopback(host)
+    warn = click.style("WARNING", fg="yellow", bold=True)
+    click.echo(keys.WARNING.replace("WARNING", warn), err=True)
+    if beyond_loopback:
+        click.echo(
+            f"mock_provider {warn}: listening beyond loopback over plain http. Anyone on this "
+            "network can reach it. The control API needs the instructor token below.",
+            err=True,
+        )
+    issuer = config.issuer
+    lines = [
+        f"mock_provider: issuer {click.style(issuer, bold=True)}",
+        f"  discovery   {issuer}/.well-known/openid-configuration",
+        f"  control API {issuer.split('/scenarios/')[0]}/control",
+        f"  database    {_without_password(config.database_url)}",
+    ]
+    if config.instructor_token:
+        lines.append(f"  instructor token  {config.instructor_token}")
+    if config.auto_login:
+        lines.append(f"  auto-login  {config.auto_login} (signed in and consenting at once)")
+    lines.append("clients:")
+    for client in config.clients:
+        kind = _client_kind(client, beyond_loopback)
+        lines.append(f"  {client.client_id:<16} {kind:<32} {', '.join(client.grant_types)}")
+        if client.redirect_uris:
+            lines.append(f"  {'':<16} redirect_uris {' '.join(client.redirect_uris)}")
+    lines.append("users:")
+    for user in config.users:
+        how = f"password: {user.password}" if user.password else "one click, no password"
+        lines.append(f"  {user.username:<16} {user.claims.get('name', '')} ({how})")
+    lines.append(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+
+
+def _without_password(database_url: str) -> str:
+    """The database URL as printed: a PostgreSQL password must not reach a projected screen."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _client_kind(client, beyond_loopback: bool) -> str:
+    """How a client authenticates, for the start-up listing.
+
+    On loopback the secret is printed: the learner at this machine needs it to configure an
+    app, and the seeded ones are printed in the docs anyway. Beyond loopback the terminal is
+    often projected to a room, and a config file may hold secrets that are not teaching
+    values, so the listing only says that there is one (RFC 6749 §2.3.1: the client
+    secret is a credential, known only to the client and the provider)."""
+    if client.client_secret is None:
+        return "public, PKCE" if "authorization_code" in client.grant_types else "public"
+    if beyond_loopback:
+        return "secret (hidden beyond loopback)"
+    return f"secret {client.client_secret}"
