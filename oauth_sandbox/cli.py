@@ -2,7 +2,7 @@
 
 `oauth-sandbox` (or `oauth-sandbox run`) starts both apps; `oauth-sandbox provider` serves only the
 mock provider and `oauth-sandbox sandbox --issuer URL` only the client app. Each is served by
-waitress, prints what a learner needs, and stops cleanly on Ctrl-C. This module is the one place
+waitress, prints what a learner needs, and stops cleanly on Ctrl-C. This package is the one place
 that knows both apps; they still talk to each other over HTTP only.
 """
 
