@@ -53,7 +53,7 @@ def require_instructor_token():
 
 @bp.get("")
 def index():
-    """List the control endpoints and what each does."""
+    """List the control endpoints and what each does, and the provider's generation."""
     routes = {
         f"{'/'.join(sorted(rule.methods - {'HEAD', 'OPTIONS'}))} {rule.rule}": (
             current_app.view_functions[rule.endpoint].__doc__
@@ -61,7 +61,7 @@ def index():
         for rule in current_app.url_map.iter_rules()
         if rule.endpoint.startswith("control.")
     }
-    return jsonify({"control": routes})
+    return jsonify({"control": routes, "generation": store.generation()})
 
 
 @bp.get("/clock")

@@ -157,6 +157,15 @@ def get_setting(name: str, default: str) -> str:
     return default if value is None else value
 
 
+#: Changes whenever `reset` forgets the registrations (it deletes the setting, and the next read
+#: stores a new value), so a client that cached its registration knows to register again.
+GENERATION_SETTING = "generation"
+
+
+def generation() -> str:
+    return get_setting(GENERATION_SETTING, secrets.token_hex(8))
+
+
 def set_setting(name: str, value: str) -> None:
     session = db()
     session.merge(Setting(name=name, value=value))
@@ -377,6 +386,8 @@ def reset(config: ProviderConfig) -> None:
     session = db()
     for model in (Token, AuthorizationCode, DeviceCode, Grant, Consent, LogEntry, Client, User):
         session.execute(delete(model))
-    session.execute(delete(Setting).where(Setting.name == clock.OFFSET_SETTING))
+    session.execute(
+        delete(Setting).where(Setting.name.in_((clock.OFFSET_SETTING, GENERATION_SETTING)))
+    )
     session.commit()
     seed(config)

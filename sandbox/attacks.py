@@ -230,7 +230,7 @@ def _victim_client(
     """
     kind = f"victim-{attack.id}"
     implicit = attack.response_type == "token" and setting == "vulnerable"
-    return registrations.get(run.issuer, kind) or registrations.register(
+    return registrations.get(run.provider, kind) or registrations.register(
         run.provider,
         run,
         kind,

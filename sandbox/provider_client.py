@@ -71,20 +71,29 @@ def preview(
 
 
 class Registrations:
-    """Client registrations per issuer and variant, made once per sandbox process (RFC 7591)."""
+    """Client registrations per issuer and kind, made once per sandbox process (RFC 7591).
+
+    A registration is kept for as long as the provider's generation (GET {control}) is the one
+    it was made in: an instructor's reset makes the provider forget every registration, from
+    this sandbox or from any other one in the room, and the next run registers again instead of
+    meeting `invalid_client`. A provider without a control API has no generation."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, str], ClientCredentials] = {}
+        self._known: dict[tuple[str, str], tuple[str | None, ClientCredentials]] = {}
         self._lock = threading.Lock()
 
-    def get(self, issuer: str, variant: str) -> ClientCredentials | None:
+    def get(self, provider: ProviderMetadata, kind: str) -> ClientCredentials | None:
         with self._lock:
-            return self._known.get((issuer, variant))
+            known = self._known.get((provider.issuer, kind))
+        if known is None or known[0] != _generation(provider):
+            return None
+        return known[1]
 
     def register(
-        self, provider: ProviderMetadata, run: Run, variant: str, metadata: dict[str, Any]
+        self, provider: ProviderMetadata, run: Run, kind: str, metadata: dict[str, Any]
     ) -> ClientCredentials:
         """Register the sandbox as a client, recording the exchange."""
+        generation = _generation(provider)  # before: a reset in between means register again
         session = requests.Session()
         session.hooks["response"].append(run.response_hook("registration_request"))
         response = session.post(provider.registration_endpoint, json=metadata, timeout=10)
@@ -104,8 +113,18 @@ class Registrations:
             token_endpoint_auth_method=metadata["token_endpoint_auth_method"],
         )
         with self._lock:
-            self._known[(provider.issuer, variant)] = credentials
+            self._known[(provider.issuer, kind)] = (generation, credentials)
         return credentials
+
+
+def _generation(provider: ProviderMetadata) -> str | None:
+    """The mock provider's generation, or None for a provider that has none (or cannot say)."""
+    if not provider.control_api:
+        return None
+    try:
+        return requests.get(provider.control_api, timeout=5).json().get("generation")
+    except (requests.RequestException, ValueError, AttributeError):
+        return None
 
 
 class RegistrationError(Exception):

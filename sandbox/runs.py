@@ -65,7 +65,7 @@ def _registered(
     run: Run, variant: Variant, config: SandboxConfig, registrations: Registrations, kind: str
 ) -> ClientCredentials:
     """The client registered as `kind` at the run's issuer, registering it the first time."""
-    known = registrations.get(run.provider.issuer, kind)
+    known = registrations.get(run.provider, kind)
     if known is not None:
         return known
     if not run.provider.registration_endpoint:

@@ -97,6 +97,19 @@ def test_reset_asks_first_and_then_forgets_every_grant(provider):
     assert requests.get(f"{provider.issuer}/control/state", timeout=10).json()["grants"] == []
 
 
+def test_after_a_reset_every_sandbox_in_the_room_registers_again_and_its_flows_work(provider):
+    instructor, classmate = _with_tokens(provider), _with_tokens(provider)  # two sandboxes
+    _press(instructor, "/instructor/reset", "/instructor/reset", confirm="yes")
+
+    for learner in (instructor, classmate):
+        path = start(learner, "authorization-code")
+        # The provider forgot the sandboxes' clients: with a stale client_id its answer here
+        # would be an error page (invalid_client), not the redirect back.
+        follow_authorization_link(learner, path)
+        last = page(learner.get(finish(learner, path).headers["Location"]))
+        assert "Alice Adams" in last.get_text()
+
+
 def test_presenter_mode_toggles_the_body_class(provider):
     learner = make_sandbox(provider.issuer)
     assert "presenter" not in (page(learner.get("/")).body.get("class") or [])
