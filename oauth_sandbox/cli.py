@@ -8,6 +8,7 @@ that knows both apps; they still talk to each other over HTTP only.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -205,7 +206,10 @@ def _stop_when_stdin_closes() -> None:
     """
 
     def watch() -> None:
-        sys.stdin.buffer.read()
+        # The file descriptor, not sys.stdin: a thread blocked in a buffered read holds its lock,
+        # and the interpreter aborts at exit when it cannot take it.
+        while os.read(sys.stdin.fileno(), 4096):
+            pass
         signal.raise_signal(signal.SIGTERM)
 
     threading.Thread(target=watch, name="parent watch", daemon=True).start()

@@ -287,6 +287,7 @@ def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(t
     assert "sandbox_session" in index.cookies
     assert code == 0, process.output()
     assert "mock_provider: stopped." in process.stdout  # its own process, stopped in turn
+    assert not [line for line in process.stderr if "error" in line.lower() or "Traceback" in line]
     assert process.stdout[-1] == "oauth-sandbox: stopped."
     for url in (f"{sandbox}/", f"{issuer}/.well-known/openid-configuration"):
         with pytest.raises(requests.ConnectionError):
