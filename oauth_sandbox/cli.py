@@ -84,6 +84,7 @@ def main(context: click.Context) -> None:
 @click.option("--stop-with-parent", is_flag=True, hidden=True)  # set by `run` (its child)
 def provider(host, port, config_file, auto_login, database, issuer, stop_with_parent) -> None:
     """Serve the mock OAuth 2.0 / OpenID Connect provider."""
+    _stop_on_signals()
     from . import provider_startup
 
     started = time.perf_counter()
@@ -120,6 +121,7 @@ def sandbox_command(
     host, port, issuer, client_id, client_secret, instructor_token, playlist
 ) -> None:
     """Serve only the client app, against any issuer."""
+    _stop_on_signals()
     from .sandbox_startup import bind_sandbox, is_loopback
 
     if instructor_token and not is_loopback(host):
@@ -166,6 +168,7 @@ def run(
     an interpreter (and a core) to itself, so a class's load on the sandbox never slows the
     provider's answers, and each app's memory can be read on its own.
     """
+    _stop_on_signals()
     from .sandbox_startup import bind_sandbox, start_attacker
 
     started = time.perf_counter()
@@ -198,6 +201,14 @@ def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the command, from its first line on: SIGINT is handled even when
+    the shell started the command in the background with SIGINT ignored (`(cmd &)`), so
+    `kill -INT` stops it wherever it was started, even the moment it says it is ready."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _stop_when_stdin_closes() -> None:
     """Stop as on SIGTERM once stdin reaches its end.
 
@@ -219,12 +230,8 @@ def _serve_until_interrupted(serve, close) -> None:
     """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close.
 
     A SIGTERM (a service manager, a script's terminate(), `run` stopping its provider) stops
-    the server the same way, so it always closes cleanly and says so. SIGINT is handled even
-    when the shell started the command in the background with SIGINT ignored (`(cmd &)`), so
-    `kill -INT` stops it wherever it was started.
+    the server the same way (see `_stop_on_signals`), so it always closes cleanly and says so.
     """
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         serve()
     except KeyboardInterrupt:
