@@ -220,7 +220,7 @@ def _stop_when_stdin_closes() -> None:
         # The file descriptor, not sys.stdin: a thread blocked in a buffered read holds its lock,
         # and the interpreter aborts at exit when it cannot take it.
         while os.read(sys.stdin.fileno(), 4096):
-            pass
+            continue  # `run` never writes: only the pipe's end (an empty read) matters
         signal.raise_signal(signal.SIGTERM)
 
     threading.Thread(target=watch, name="parent watch", daemon=True).start()
