@@ -51,6 +51,7 @@ def make_engine(database_url: str | None) -> Engine:
         # One pooled connection per server thread and a few more: connections opened beyond
         # the pool are closed after each use, and reopening costs more than the query.
         pool_size=POOL_SIZE,
+        pool_use_lifo=True,
     )
     if is_sqlite:
         event.listen(engine, "connect", _tune_sqlite)
