@@ -62,11 +62,13 @@ def _parse(row: SigningKey) -> RSAKey:
 def signing_key() -> RSAKey:
     """The key that signs new tokens: the newest active one, looked up once per request."""
     if "signing_key" not in g:  # an ID token and an access token ask for it several times
-        rows = [row for row in store.signing_keys() if row.active]
-        if not rows:
+        kid = store.active_kid()
+        if kid is None:
             ensure_key()
             return signing_key()
-        g.signing_key = _parse(rows[-1])
+        if kid not in _parsed:  # made by another worker, or before a restart
+            _parse(store.get_signing_key(kid))
+        g.signing_key = _parsed[kid]
     return g.signing_key
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import bindparam, create_engine, delete, event, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,14 +44,19 @@ def make_engine(database_url: str | None) -> Engine:
     if database_url is None:
         folder = Path(tempfile.mkdtemp(prefix="mock-provider-"))
         database_url = f"sqlite:///{folder / 'provider.sqlite3'}"
-    is_sqlite = database_url.startswith("sqlite")
+    url = make_url(database_url)
+    is_sqlite = url.get_backend_name() == "sqlite"
+    # One pooled connection per server thread and a few more: connections opened beyond the pool
+    # are closed after each use, and reopening costs more than the query. The most recently used
+    # connection is handed out first: another connection's write empties a SQLite connection's
+    # page cache, so a connection that rests is a cold one. (In-memory SQLite keeps one
+    # connection per thread, so there is nothing to choose.)
+    in_memory = is_sqlite and url.database in (None, "", ":memory:")
     engine = create_engine(
-        database_url,
+        url,
         connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
-        # One pooled connection per server thread and a few more: connections opened beyond
-        # the pool are closed after each use, and reopening costs more than the query.
         pool_size=POOL_SIZE,
-        pool_use_lifo=True,
+        **({} if in_memory else {"pool_use_lifo": True}),
     )
     if is_sqlite:
         event.listen(engine, "connect", _tune_sqlite)
@@ -358,6 +363,21 @@ def read_log(client_id: str | None, limit: int) -> list[LogEntry]:
 
 def signing_keys() -> list[SigningKey]:
     return list(db().scalars(select(SigningKey).order_by(SigningKey.created_at)))
+
+
+#: Every token asks for it, and a process that has parsed the key needs only its kid.
+_ACTIVE_KID = (
+    select(SigningKey.kid).where(SigningKey.active).order_by(SigningKey.created_at.desc()).limit(1)
+)
+
+
+def active_kid() -> str | None:
+    """The kid of the newest active signing key, if there is one."""
+    return db().connection().execute(_ACTIVE_KID).scalar()
+
+
+def get_signing_key(kid: str) -> SigningKey:
+    return db().get_one(SigningKey, kid)
 
 
 def add_signing_key(key: SigningKey, retire_others: bool) -> None:
