@@ -369,8 +369,9 @@ def peak_rss_mib(pid: int) -> float:
 # 6. The floor
 
 
-def floor_load(children: Children, workdir: Path, args) -> tuple[Load, float]:
-    """The same load against a bare Flask app on waitress with the provider's thread count."""
+def floor_load(children: Children, workdir: Path, args) -> tuple[Load, float, float]:
+    """The same load against a bare Flask app on waitress with the provider's thread count;
+    also the median round trip of one request at a time, the floor under each flow step."""
     port = free_port()
     process = children.start(
         "floor",
@@ -385,9 +386,24 @@ def floor_load(children: Children, workdir: Path, args) -> tuple[Load, float]:
     )
     wait_until_ready(children, process, lambda: status_of(port, "POST", "/token") == 200)
     try:
-        return load_with_cpu(process.pid, f"http://127.0.0.1:{port}/token", workdir, args)
+        trip = statistics.median(round_trips(port, args.flows))
+        return (*load_with_cpu(process.pid, f"http://127.0.0.1:{port}/token", workdir, args), trip)
     finally:
         children.stop(process)
+
+
+def round_trips(port: int, count: int) -> list[float]:
+    """Milliseconds of one request at a time over one keep-alive connection, as in the flows."""
+    connection = KeepAlive(port)
+    times = []
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            expect(connection.request("POST", "/token", TOKEN_BODY), 200, "floor")
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        connection.close()
+    return times
 
 
 # The run and the report
@@ -412,6 +428,7 @@ class Results:
     floor: Load
     cpu_ms_per_request: float
     floor_cpu_ms_per_request: float
+    floor_round_trip_ms: float
     peak_rss_mib: float
 
 
@@ -437,10 +454,12 @@ def run(args: argparse.Namespace, workdir: Path) -> Results:
         fresh, warm = cold_starts(children, workdir, args.cold_runs)
         flow_times, provider, cpu_ms, rss = measure_provider(children, workdir, args)
         print(f"  the floor (bare Flask on waitress) under load for {args.seconds} s...")
-        floor, floor_cpu_ms = floor_load(children, workdir, args)
+        floor, floor_cpu_ms, floor_trip_ms = floor_load(children, workdir, args)
     finally:
         children.stop_all()
-    return Results(fresh, warm, flow_times, provider, floor, cpu_ms, floor_cpu_ms, rss)
+    return Results(
+        fresh, warm, flow_times, provider, floor, cpu_ms, floor_cpu_ms, floor_trip_ms, rss
+    )
 
 
 def flow_rows(results: Results) -> list[tuple[str, str, str, str]]:
@@ -464,6 +483,7 @@ def flow_rows(results: Results) -> list[tuple[str, str, str, str]]:
         ),
         ("Auth-code flow, p95", f"{percentile(totals, 95):.2f} ms", "", ""),
         *steps,
+        ("  floor: one request's round trip", f"{results.floor_round_trip_ms:.2f} ms", "", ""),
     ]
 
 

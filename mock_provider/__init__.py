@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import ipaddress
 import logging
 import sys
@@ -22,17 +21,27 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
 )
 from werkzeug.exceptions import HTTPException
 
-from . import authorization, clock, control, csrf, endpoints, interaction, keys, request_log, store
+from . import (
+    authorization,
+    clock,
+    control,
+    csrf,
+    endpoints,
+    instructor,
+    interaction,
+    keys,
+    request_log,
+    store,
+)
 from .authorization import REALM, wire_safe
 from .config import ProviderConfig
-from .issuers import active_faults, current_issuer, select_scenario
+from .issuers import active_faults, base_issuer, current_issuer, select_scenario
 
 __all__ = ["ProviderConfig", "create_app"]
 
@@ -75,6 +84,7 @@ def create_app(config: ProviderConfig | None = None) -> Flask:
     for blueprint in (endpoints.bp, interaction.bp):
         _serve_per_issuer(app, blueprint)
     app.register_blueprint(control.bp)
+    app.register_blueprint(instructor.bp)
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/openapi.yaml", "openapi", openapi_description)
     app.url_value_preprocessor(_select_scenario)
@@ -121,17 +131,17 @@ def _refuse_vulnerable_issuer_beyond_loopback() -> None:
     """A VULNERABLE issuer hands codes and tokens to attackers, so beyond loopback (where an
     instructor token is set) only the instructor may use it: `X-Instructor-Token: <token>`,
     or an `instructor_token` cookie for a browser."""
-    token = current_app.extensions["mock_provider"].config.instructor_token
-    if token is None or not any(fault.vulnerable for fault in active_faults()):
+    if instructor.instructor_token() is None or not any(f.vulnerable for f in active_faults()):
         return
-    sent = request.headers.get("X-Instructor-Token") or request.cookies.get("instructor_token")
-    if sent and hmac.compare_digest(sent.encode(), token.encode()):
+    sent = request.headers.get("X-Instructor-Token") or request.cookies.get(instructor.COOKIE)
+    if instructor.holds_instructor_token(sent):
         return
     abort(
         403,
         "this issuer is a deliberately VULNERABLE setting, for demonstrating attacks; the "
         "provider is reachable beyond loopback, so it needs the instructor token printed at "
-        "start-up (X-Instructor-Token header or instructor_token cookie)",
+        "start-up (X-Instructor-Token header, or in a browser sign in once at "
+        f"{base_issuer()}/instructor)",
     )
 
 

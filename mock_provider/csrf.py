@@ -19,7 +19,8 @@ import secrets
 from flask import Flask, abort, request, session
 
 FIELD = "csrf_token"
-FORM_BLUEPRINTS = ("interaction", "scenario_interaction")  # at the root and per scenario issuer
+# The person-facing pages, at the root and per scenario issuer, and the instructor sign-in.
+FORM_BLUEPRINTS = ("interaction", "scenario_interaction", "instructor")
 REFUSAL = (
     "This form expired or came from another site, so nothing was done and you were not sent "
     "anywhere. Go back, reload the page and try again."

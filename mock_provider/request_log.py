@@ -16,7 +16,7 @@ from flask import Response, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-MASKED_PARAMS = {"client_secret", "password", "code_verifier", "csrf_token"}
+MASKED_PARAMS = {"client_secret", "password", "code_verifier", "csrf_token", "instructor_token"}
 MASK = "********"
 RESPONSE_KEPT = 4000  # characters of each response body kept in the log
 

@@ -264,7 +264,7 @@ def add(row: Any) -> None:
 def _insert(row: Any) -> Any:
     """INSERT the columns `row` has values for (the others take their defaults); its key."""
     table = row.__table__
-    values = {c.key: getattr(row, c.key) for c in table.columns if getattr(row, c.key) is not None}
+    values = {c.key: value for c in table.columns if (value := getattr(row, c.key)) is not None}
     return db().connection().execute(insert(table), values).inserted_primary_key[0]
 
 

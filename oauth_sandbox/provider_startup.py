@@ -62,14 +62,16 @@ def announce(bound: BoundProvider, host: str, started: float) -> None:
             err=True,
         )
     issuer = config.issuer
+    root = issuer.split("/scenarios/")[0]
     lines = [
         f"mock_provider: issuer {click.style(issuer, bold=True)}",
         f"  discovery   {issuer}/.well-known/openid-configuration",
-        f"  control API {issuer.split('/scenarios/')[0]}/control",
+        f"  control API {root}/control",
         f"  database    {_without_password(config.database_url)}",
     ]
     if config.instructor_token:
         lines.append(f"  instructor token  {config.instructor_token}")
+        lines.append(f"  instructor sign-in for a browser (attack demos)  {root}/instructor")
     if config.auto_login:
         lines.append(f"  auto-login  {config.auto_login} (signed in and consenting at once)")
     lines.append("clients:")

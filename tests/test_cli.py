@@ -230,6 +230,7 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
         catalogue = requests.get(f"{root}/control/scenarios", timeout=5)
         passer_by = requests.post(f"{root}/register", json=metadata, timeout=5)
         registered = requests.post(f"{root}/register", json=metadata, headers=bearer, timeout=5)
+        sign_in = requests.get(f"{root}/instructor", timeout=5)
     finally:
         process.popen.send_signal(signal.SIGINT)
         process.finish()
@@ -249,6 +250,10 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     assert passer_by.json()["error"] == "invalid_token"
     assert "instructor token" in passer_by.json()["error_description"]
     assert registered.status_code == 201
+    # The page where the instructor's browser gets the token, for the attack demonstrations.
+    assert re.search(r"^  instructor sign-in .* http://\S+:\d+/instructor$", stdout, re.M)
+    assert sign_in.status_code == 200
+    assert 'name="instructor_token"' in sign_in.text
 
 
 def launch_run(tmp_path) -> tuple[Process, str, str]:

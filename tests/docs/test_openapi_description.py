@@ -18,7 +18,7 @@ from mock_provider import ProviderConfig, create_app
 ROOT = Path(__file__).parents[2]
 REFERENCE = ROOT / "docs" / "reference"
 #: Blueprints and endpoints that answer with HTML pages or redirects, not JSON.
-NOT_JSON = ("interaction.", "static", "home")
+NOT_JSON = ("interaction.", "instructor.", "static", "home")
 
 
 def _load_hook():

@@ -170,6 +170,75 @@ def test_beyond_loopback_a_vulnerable_issuer_refuses_requests_without_the_instru
     assert default.status_code == 200
 
 
+def sign_in_as_instructor(browser: requests.Session, issuer: str, token: str) -> requests.Response:
+    """Fill in the provider's instructor sign-in form, as the instructor's browser does."""
+    form = BeautifulSoup(browser.get(f"{issuer}/instructor", timeout=10).text, "html.parser")
+    fields = {"csrf_token": form.find("input", {"name": "csrf_token"})["value"]}
+    return browser.post(
+        f"{issuer}/instructor",
+        data={**fields, "instructor_token": token, "action": "sign_in"},
+        timeout=10,
+    )
+
+
+def test_beyond_loopback_the_instructor_signs_a_browser_in_once_for_the_vulnerable_issuers(
+    tmp_path,
+):
+    running = serve_in_thread(
+        ProviderConfig.load(
+            database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", instructor_token="teach-me"
+        )
+    )
+    issuer = running.issuer
+    discovery = f"{issuer}/scenarios/vulnerable-redirect-prefix/.well-known/openid-configuration"
+    browser = requests.Session()
+    try:
+        before = browser.get(discovery, timeout=10)
+        wrong = sign_in_as_instructor(browser, issuer, "a guess")
+        after_wrong = browser.get(discovery, timeout=10)
+        right = sign_in_as_instructor(browser, issuer, "teach-me")
+        after = browser.get(discovery, timeout=10)
+        forged = requests.post(
+            f"{issuer}/instructor",
+            data={"instructor_token": "teach-me", "action": "sign_in"},
+            timeout=10,
+        )
+        log = requests.get(
+            f"{issuer}/control/log", headers={"Authorization": "Bearer teach-me"}, timeout=10
+        )
+    finally:
+        running.stop()
+
+    assert before.status_code == 403
+    assert f"sign in once at {issuer}/instructor" in before.json()["error_description"]
+    assert wrong.status_code == 403
+    assert "That is not the instructor token" in wrong.text
+    assert after_wrong.status_code == 403
+    assert right.status_code == 200
+    assert "This browser now holds the instructor token" in right.text
+    assert after.status_code == 200
+    assert after.json()["issuer"] == f"{issuer}/scenarios/vulnerable-redirect-prefix"
+    assert forged.status_code == 400  # no form token: another site cannot sign a browser in
+    assert "instructor_token" not in forged.cookies
+    sign_ins = [e for e in log.json()["entries"] if e["request"] == "POST /instructor"]
+    assert [e["params"]["instructor_token"] for e in sign_ins] == ["********"] * 3
+    assert "teach-me" not in log.text  # the log masks the token typed into the form
+
+
+def test_on_loopback_the_instructor_page_says_no_token_is_needed(tmp_path):
+    running = serve_in_thread(
+        ProviderConfig.load(database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    )
+    try:
+        page = requests.get(f"{running.issuer}/instructor", timeout=10)
+    finally:
+        running.stop()
+
+    assert page.status_code == 200
+    assert "no instructor token is needed here" in page.text
+    assert BeautifulSoup(page.text, "html.parser").find("form") is None
+
+
 def lure_the_victim(learner, setting: str):
     """Flip the switch, then, as the victim, visit the attacker's page and click its link.
 
