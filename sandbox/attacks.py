@@ -19,7 +19,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
-from . import control_api, scenarios
+from . import instructor_token, scenarios
 from .config import SandboxConfig
 from .discovery import WELL_KNOWN, DiscoveryError, discover
 from .provider_client import ClientCredentials, Registrations, oauth_session
@@ -256,7 +256,9 @@ def _issuer(attack: Attack, setting: str, config: SandboxConfig) -> str:
     if scenario is None:
         raise AttackUnavailable(f"The provider offers no {attack.scenario} issuer.")
     try:
-        response = requests.get(scenario.issuer + WELL_KNOWN, timeout=10)
+        response = requests.get(
+            scenario.issuer + WELL_KNOWN, headers=instructor_token.vulnerable_issuers(), timeout=10
+        )
         if response.status_code == 403:  # beyond loopback, without the instructor token
             raise AttackUnavailable(response.json().get("error_description", "403 Forbidden"))
     except (requests.RequestException, ValueError):
@@ -333,7 +335,7 @@ def _failed_checks(attack_run: AttackRun) -> list[dict[str, Any]]:
         entries = requests.get(
             f"{control}/log",
             params={"client_id": client_id},
-            headers=control_api.credentials(),
+            headers=instructor_token.bearer(),
             timeout=10,
         ).json()
     except (requests.RequestException, ValueError):

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from flask import current_app, has_app_context
 
+from . import instructor_token
 from .discovery import DiscoveryError, discover
 
 
@@ -36,17 +36,11 @@ def find(issuer: str, who_needs_it: str = "Instructor mode needs") -> str:
     return control
 
 
-def credentials() -> dict[str, str]:
-    """The instructor token as the control API asks for it, when this sandbox was given one."""
-    token = current_app.extensions["sandbox"].config.instructor_token if has_app_context() else None
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
 def call(method: str, url: str, **form: Any) -> dict[str, Any]:
     """One control request; its JSON answer, or ControlUnavailable saying what went wrong."""
     try:
         response = requests.request(
-            method, url, data=form or None, headers=credentials(), timeout=10
+            method, url, data=form or None, headers=instructor_token.bearer(), timeout=10
         )
         body = response.json()
     except (requests.RequestException, ValueError) as error:

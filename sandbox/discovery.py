@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from . import instructor_token
 from .recorder import Run
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -38,6 +39,7 @@ class ProviderMetadata:
 def discover(issuer: str, run: Run | None = None) -> ProviderMetadata:
     """Fetch and check the issuer's metadata, recording the exchange in the run (if any)."""
     session = requests.Session()
+    session.headers.update(instructor_token.vulnerable_issuers())
     if run is not None:
         session.hooks["response"].append(run.response_hook("discovery_request"))
     try:

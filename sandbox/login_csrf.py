@@ -22,6 +22,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 
+from . import instructor_token
 from .attacks import Attack, AttackRun, AttackUnavailable
 from .config import SandboxConfig
 from .discovery import DiscoveryError
@@ -85,6 +86,7 @@ def _sign_in_as_attacker(authorization_url: str, config: SandboxConfig) -> str:
     """Sign in as bob in the attacker's own browser, through the provider's pages as a person
     would (each form carries the token its page put in it); return the redirect, not followed."""
     browser = requests.Session()
+    browser.headers.update(instructor_token.vulnerable_issuers())  # the instructor's demo
     try:
         answer = browser.get(authorization_url, allow_redirects=False, timeout=10)
         if answer.status_code == 302:  # --auto-login signed its user in at once; code unused

@@ -16,6 +16,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from requests.adapters import BaseAdapter
 
+from . import instructor_token
 from .discovery import ProviderMetadata
 from .recorder import Run
 
@@ -53,6 +54,7 @@ def oauth_session(run: Run, step: str, credentials: ClientCredentials, **kwargs:
         token_endpoint_auth_method=credentials.token_endpoint_auth_method,
         **kwargs,
     )
+    session.headers.update(instructor_token.vulnerable_issuers())
     session.hooks["response"].append(run.response_hook(step))
     return session
 
@@ -95,6 +97,9 @@ class Registrations:
         """Register the sandbox as a client, recording the exchange."""
         generation = _generation(provider)  # before: a reset in between means register again
         session = requests.Session()
+        session.headers.update(
+            {**instructor_token.vulnerable_issuers(), **instructor_token.bearer()}
+        )
         session.hooks["response"].append(run.response_hook("registration_request"))
         response = session.post(provider.registration_endpoint, json=metadata, timeout=10)
         body = (

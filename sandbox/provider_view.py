@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from . import control_api
+from . import instructor_token
 from .recorder import Exchange, Run
 
 MASKED = "********"  # how the mock provider's log shows a secret it will not repeat
@@ -43,7 +43,7 @@ def entries_for(run: Run, exchanges: list[Exchange]) -> list[dict[str, Any]] | N
 def _log(control: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         response = requests.get(
-            f"{control}/log", params=params, headers=control_api.credentials(), timeout=5
+            f"{control}/log", params=params, headers=instructor_token.bearer(), timeout=5
         )
         return response.json()["entries"] if response.ok else []
     except (requests.RequestException, ValueError, KeyError):

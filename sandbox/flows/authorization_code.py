@@ -14,7 +14,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
-from .. import id_tokens, mistakes, provider_view
+from .. import id_tokens, instructor_token, mistakes, provider_view
 from ..provider_client import ClientCredentials, oauth_session, preview
 from ..recorder import Exchange, Run
 from .base import DISCOVERY, Flow, Step, Variant
@@ -158,6 +158,7 @@ def validate_id_token(run: Run) -> None:
         run.error = "The token response has no id_token, so there is nothing to validate."
         return
     session = requests.Session()
+    session.headers.update(instructor_token.vulnerable_issuers())
     session.hooks["response"].append(run.response_hook("jwks_request"))
     jwks = session.get(run.provider.jwks_uri, timeout=10).json()
     expected = id_tokens.Expected(

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from authlib.integrations.base_client import OAuthError
 
-from .. import mistakes
+from .. import instructor_token, mistakes
 from ..id_tokens import Check, decode_unverified, relative
 from ..provider_client import preview
 from ..recorder import Run
@@ -56,6 +56,7 @@ def advance_clock(run: Run) -> None:
         return
     url, data = planned
     with requests.Session() as session:
+        session.headers.update(instructor_token.bearer())  # the control API, beyond loopback
         session.hooks["response"].append(run.response_hook("clock_advance"))
         response = session.post(url, data=data, timeout=10)
     if not response.ok:

@@ -44,7 +44,9 @@ def learner(provider, attacker_site):
     return create_app(config).test_client()
 
 
-def run_setting(learner, attack: str, setting: str) -> requests.Response:
+def run_setting(
+    learner, attack: str, setting: str, victim: requests.Session | None = None
+) -> requests.Response:
     """Flip the switch to `setting`, then follow the attacker's link as the signed-in victim.
 
     Returns where the victim's browser ended: the attacker's site, or the provider's own page.
@@ -52,7 +54,7 @@ def run_setting(learner, attack: str, setting: str) -> requests.Response:
     response = submit(learner, f"/attacks/{attack}", f"/attacks/{attack}/runs", setting=setting)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     link = run_panel(learner, attack, setting).find("a", string="Follow the attacker's link")
-    victim = requests.Session()
+    victim = victim or requests.Session()
     at_provider = victim.get(link["href"], allow_redirects=False, timeout=10)
     if at_provider.status_code != 302:
         return at_provider
@@ -223,6 +225,42 @@ def test_beyond_loopback_the_instructor_signs_a_browser_in_once_for_the_vulnerab
     sign_ins = [e for e in log.json()["entries"] if e["request"] == "POST /instructor"]
     assert [e["params"]["instructor_token"] for e in sign_ins] == ["********"] * 3
     assert "teach-me" not in log.text  # the log masks the token typed into the form
+
+
+def test_beyond_loopback_the_instructors_own_sandbox_runs_the_attack_in_a_signed_in_browser(
+    tmp_path, attacker_site
+):
+    running = serve_in_thread(
+        ProviderConfig.load(
+            database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}",
+            auto_login="alice",
+            instructor_token="teach-me",
+        )
+    )
+    instructor = create_app(
+        SandboxConfig(
+            issuer=running.issuer,
+            base_url=SANDBOX,
+            attacker_url=attacker_site,
+            instructor_token="teach-me",
+        )
+    ).test_client()
+    browser = requests.Session()
+    try:
+        refused = run_setting(instructor, "redirect-prefix", "vulnerable", browser)
+        sign_in_as_instructor(browser, running.issuer, "teach-me")
+        landed = run_setting(instructor, "redirect-prefix", "vulnerable", browser)
+        panel = redeem(instructor, "redirect-prefix", "vulnerable")
+    finally:
+        running.stop()
+
+    # The sandbox's own requests carry the token it holds; the browser's need the cookie.
+    assert refused.status_code == 403
+    assert f"{running.issuer}/instructor" in refused.text
+    assert "Caught" in landed.text
+    assert panel.find(class_="verdict").text == (
+        "The attack succeeded: the attacker holds alice's tokens."
+    )
 
 
 def test_on_loopback_the_instructor_page_says_no_token_is_needed(tmp_path):
