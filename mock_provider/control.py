@@ -8,7 +8,6 @@ all but the read-only catalogues (OPEN_TO_ALL) require the instructor token prin
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -16,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from . import clock, keys, store
 from .authorization import wire_safe
 from .faults import FAULTS
+from .instructor import holds_instructor_token, instructor_token
 from .issuers import base_issuer
 from .models import AuthorizationCode, DeviceCode, Grant, LogEntry, Token
 from .scenarios import SCENARIOS, Scenario
@@ -38,11 +38,10 @@ OPEN_TO_ALL = {
 @bp.before_request
 def require_instructor_token():
     """Beyond loopback, a control request must carry the instructor token (see OPEN_TO_ALL)."""
-    token = current_app.extensions["mock_provider"].config.instructor_token
-    if token is None or (request.method == "GET" and request.endpoint in OPEN_TO_ALL):
+    if instructor_token() is None or (request.method == "GET" and request.endpoint in OPEN_TO_ALL):
         return None
     sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if hmac.compare_digest(sent.encode(), token.encode()):
+    if holds_instructor_token(sent):
         return None
     return _problem(
         401,

@@ -7,7 +7,6 @@ see what. The protocol rules themselves stay in Authlib.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
@@ -33,6 +32,7 @@ from joserfc.jwk import KeySet
 from . import clock, keys, request_log, store
 from .config import DEVICE_CODE_GRANT, SCOPES
 from .grants.openid import user_claims
+from .instructor import holds_instructor_token, instructor_token
 from .issuers import current_issuer
 from .models import Client, DeviceCode, Token
 
@@ -175,11 +175,10 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
     def authenticate_token(self, request) -> bool:
         # RFC 7591 §3: registration may be open, or need an initial access token. Beyond
         # loopback the instructor token plays that part, so passers-by cannot register.
-        required = current_app.extensions["mock_provider"].config.instructor_token
-        if required is None:
+        if instructor_token() is None:
             return True
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(sent.encode(), required.encode()):
+        if not holds_instructor_token(sent):
             raise InvalidTokenError(
                 "registration beyond loopback needs the instructor token printed at start-up, "
                 "sent as 'Authorization: Bearer <token>' (RFC 7591 §3)",
