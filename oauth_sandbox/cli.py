@@ -122,7 +122,7 @@ def sandbox_command(
 ) -> None:
     """Serve only the client app, against any issuer."""
     _stop_on_signals()
-    from .sandbox_startup import bind_sandbox, is_loopback
+    from .sandbox_startup import bind_sandbox, is_loopback, start_attacker
 
     if instructor_token and not is_loopback(host):
         raise click.ClickException(
@@ -134,8 +134,13 @@ def sandbox_command(
         host, port, issuer.rstrip("/"), client_id, client_secret, playlist, instructor_token
     )
     click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
+    attacker = start_attacker(server)
     click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
-    _serve_until_interrupted(server.run, server.close)
+    try:
+        _serve_until_interrupted(server.run, server.close)
+    finally:
+        if attacker is not None:
+            attacker.close()
     click.echo("\nsandbox: stopped.")
 
 
@@ -178,11 +183,8 @@ def run(
     except click.ClickException:
         provider.stop()
         raise
-    attacker_url = server.application.extensions["sandbox"].config.attacker_base_url  # type: ignore[union-attr]
-    attacker = start_attacker(attacker_url)
     click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
-    if attacker is not None:
-        click.echo(f"sandbox: the attacker's site (for the attack pages) is {attacker_url}")
+    attacker = start_attacker(server)
     click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
     if open_browser:
         import webbrowser

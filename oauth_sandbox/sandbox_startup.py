@@ -28,8 +28,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def start_attacker(url: str):
-    """Serve the attacker's site (the attack pages' other origin) on its port, in a thread."""
+def start_attacker(sandbox_server):
+    """Serve the attacker's site (the attack pages' other origin) on its port, in a thread;
+    say where. None, with a warning, when its port is taken: only the attack pages need it."""
+    url = sandbox_server.application.extensions["sandbox"].config.attacker_base_url
     parts = urlsplit(url)
     try:
         server = create_server(
@@ -44,6 +46,7 @@ def start_attacker(url: str):
         )
         return None
     threading.Thread(target=server.run, name="attacker", daemon=True).start()
+    click.echo(f"sandbox: the attacker's site (for the attack pages) is {url}")
     return server
 
 

@@ -325,6 +325,26 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def test_oauth_sandbox_sandbox_serves_the_attackers_site_too_and_ctrl_c_stops_it():
+    port = _free_port()
+    attacker = f"http://127.0.0.1:{port + 1}"  # the sandbox's port + 1, as the pages link it
+    process = launch("sandbox", "--port", str(port))
+    try:
+        process.wait_for_line(re.compile(r"^ready in"), timeout=10)
+        site = requests.get(f"{attacker}/", timeout=5)
+    finally:
+        process.popen.send_signal(signal.SIGINT)
+        code = process.finish()
+        for stream in (process.popen.stdout, process.popen.stderr):
+            stream.close()
+
+    assert f"sandbox: the attacker's site (for the attack pages) is {attacker}" in process.stdout
+    assert site.status_code == 200
+    assert code == 0, process.output()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{attacker}/", timeout=1)
+
+
 def test_an_instructor_token_is_refused_for_a_sandbox_beyond_loopback():
     refused = subprocess.run(
         [console_script(), "sandbox", "--host", "0.0.0.0", "--instructor-token", "s3cret"],
