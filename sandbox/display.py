@@ -15,7 +15,7 @@ import segno
 from markupsafe import Markup
 from werkzeug.datastructures import WWWAuthenticate
 
-from . import annotations, id_tokens
+from . import annotations, id_tokens, instructor_token
 from .recorder import Exchange
 
 JWT_PARAMETERS = ("id_token", "access_token", "id_token_hint")
@@ -33,7 +33,7 @@ def from_prepared(prepared: requests.PreparedRequest | None, step: str) -> Excha
         channel="back",
         method=prepared.method or "GET",
         url=prepared.url or "",
-        request_headers=dict(prepared.headers),
+        request_headers=instructor_token.masker()(dict(prepared.headers)),
         request_body=body,
         status=0,
         response_headers={},

@@ -9,7 +9,11 @@ require such an initial access token), and its deliberately VULNERABLE issuers w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, has_app_context
+
+MASK = "(the instructor token)"
 
 
 def held() -> str | None:
@@ -26,3 +30,17 @@ def vulnerable_issuers() -> dict[str, str]:
     """For every request to the provider: only the VULNERABLE issuers look at it."""
     token = held()
     return {"X-Instructor-Token": token} if token else {}
+
+
+def masker() -> Callable[[dict[str, str]], dict[str, str]]:
+    """A function that hides the token held now in a request's headers, for the pages and
+    exports that show them: an instructor's screen is often projected, and the token opens the
+    provider's controls. (Taken now, because a response hook may run outside the request.)"""
+    token = held()
+
+    def mask(headers: dict[str, str]) -> dict[str, str]:
+        if not token:
+            return headers
+        return {name: value.replace(token, MASK) for name, value in headers.items()}
+
+    return mask

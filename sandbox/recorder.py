@@ -16,6 +16,8 @@ from typing import Any
 
 import requests
 
+from . import instructor_token
+
 
 @dataclass(frozen=True)
 class Exchange:
@@ -90,6 +92,7 @@ class Run:
 
     def response_hook(self, step: str):
         """A `requests` response hook that records each back-channel exchange under `step`."""
+        mask = instructor_token.masker()
 
         def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
             sent = response.request
@@ -99,7 +102,7 @@ class Run:
                     channel="back",
                     method=sent.method or "GET",
                     url=sent.url or "",
-                    request_headers=dict(sent.headers),
+                    request_headers=mask(dict(sent.headers)),
                     request_body=_as_text(sent.body),
                     status=response.status_code,
                     response_headers=dict(response.headers),

@@ -74,3 +74,20 @@ def test_the_instructors_own_sandbox_moves_the_clock_with_the_token(provider):
         f"{provider.issuer}/control/clock", headers={"Authorization": "Bearer s3cret"}, timeout=5
     )
     assert clock.json()["offset_seconds"] == 3600
+
+
+def test_the_instructors_sandbox_never_shows_the_token_it_sends_on_its_pages_or_exports(provider):
+    instructor = sandbox(provider, instructor_token="s3cret")
+
+    started = submit(instructor, "/", "/flows/authorization-code/runs")
+    run = started.headers["Location"].split("/steps/")[0]
+    shown = {
+        path: instructor.get(run + path).get_data(as_text=True)
+        for path in ("/steps/discovery_request", "/timeline", "/export.har", "/export.md")
+    }
+
+    assert started.status_code == 302
+    for path, text in shown.items():
+        assert "s3cret" not in text, path  # an instructor's screen is often projected
+    # It was sent all the same: the discovery request shows where it went.
+    assert "X-Instructor-Token: (the instructor token)" in shown["/steps/discovery_request"]
