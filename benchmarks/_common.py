@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -121,3 +121,23 @@ def print_table(title: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for measure, figure, target, mark in rows:
         print(f"{measure:<{widths[0]}}  {figure:<{widths[1]}}  {target:<{widths[2]}}  {mark}")
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User plus system CPU time the processes have used (/proc/<pid>/stat fields 14 and 15)."""
+    total = 0
+    for pid in pids:
+        # The command name, in parentheses, may contain spaces: count fields after it.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_kib(pids: Iterable[int]) -> dict[int, int]:
+    """VmHWM (peak resident set) of each process, in KiB, by pid."""
+    peaks: dict[int, int] = {}
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[pid] = int(line.split()[1])
+    return peaks

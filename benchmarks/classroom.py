@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import random
 import signal
 import socket
@@ -45,7 +44,6 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
@@ -58,7 +56,9 @@ from _common import (
     FORM_TOKEN,
     BenchmarkError,
     Children,
+    cpu_seconds,
     free_port,
+    peak_rss_kib,
     percentile,
     print_table,
     status,
@@ -248,25 +248,6 @@ def server_processes(pid: int) -> dict[int, str]:
         command = Path(f"/proc/{each}/cmdline").read_bytes().split(b"\0")
         roles[each] = "provider" if b"provider" in command else "sandbox"
     return roles
-
-
-def cpu_seconds(pids: Iterable[int]) -> float:
-    """User plus system CPU time the processes have used (/proc/<pid>/stat fields 14 and 15)."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_kib(pids: Iterable[int]) -> dict[int, int]:
-    """VmHWM (peak resident set) of each process, in KiB, by pid."""
-    peaks: dict[int, int] = {}
-    for pid in pids:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[pid] = int(line.split()[1])
-    return peaks
 
 
 # The load and the report

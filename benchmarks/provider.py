@@ -21,28 +21,35 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import http.client
 import inspect
-import json
 import os
 import platform
-import re
 import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from _common import CLI, DISCOVERY, BenchmarkError, Children, free_port, percentile, verdict
+from _common import (
+    CLI,
+    DISCOVERY,
+    BenchmarkError,
+    Children,
+    cpu_seconds,
+    free_port,
+    peak_rss_kib,
+    percentile,
+    status,
+    verdict,
+    wait_until,
+)
+from _load import Answer, KeepAlive, Load, Post, expect, python_load, wrk_load
 
 from mock_provider.server import bind
 
@@ -75,36 +82,12 @@ def provider_args(port: int, database: Path, config: Path | None = None) -> list
     return args + (["--config", str(config)] if config else [])
 
 
-def status_of(port: int, method: str, path: str) -> int | None:
-    """One request on a fresh connection; None while nothing answers yet."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request(method, path, body=TOKEN_BODY if method == "POST" else None)
-        return connection.getresponse().status
-    except OSError:
-        return None
-    finally:
-        connection.close()
-
-
-def wait_until_ready(children: Children, process, probe: Callable[[], bool], limit=20.0) -> None:
-    """Poll every ~5 ms until `probe()` is true."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        if probe():
-            return
-        if process.poll() is not None:
-            raise BenchmarkError(f"the server exited early:\n{children.tail(process)}")
-        time.sleep(0.005)
-    raise BenchmarkError(f"the server was not ready after {limit:.0f} s")
-
-
 def start_provider(children: Children, database: Path, config: Path | None = None):
     """Spawn the provider; return the process, its port, and ms from spawn to discovery 200."""
     port = free_port()
     spawned = time.perf_counter()
     process = children.start("provider", provider_args(port, database, config))
-    wait_until_ready(children, process, lambda: status_of(port, "GET", DISCOVERY) == 200)
+    wait_until(lambda: status(port, DISCOVERY) == 200, children, [process])
     return process, port, (time.perf_counter() - spawned) * 1000
 
 
@@ -131,48 +114,6 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def json(self) -> dict:
-        return json.loads(self.body)
-
-
-class KeepAlive:
-    """One keep-alive HTTP/1.1 connection to a server under test, as an app's HTTP client holds.
-
-    The standard library's client, not requests: a round trip to the floor app takes about
-    0.4 ms with it and 1.1-1.25 ms with requests on this machine, and that difference is the
-    client's own CPU, which the flow's figures would otherwise count as the provider's.
-    """
-
-    def __init__(self, port: int) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def request(
-        self, method: str, path: str, form: dict[str, str] | str | None = None, **headers: str
-    ) -> Answer:
-        body = form if form is None or isinstance(form, str) else urlencode(form)
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body, headers)
-        response = self.connection.getresponse()
-        return Answer(response.status, response.headers, response.read())
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-def expect(answer: Answer, status: int, step: str) -> Answer:
-    if answer.status != status:
-        text = answer.body[:300].decode(errors="replace")
-        raise BenchmarkError(f"{step}: expected {status}, got {answer.status}: {text}")
-    return answer
-
-
 def authorization_params(challenge: str) -> dict[str, str]:
     """An OIDC authorization request from the public client `spa` (RFC 7636 §4.3)."""
     return {
@@ -191,11 +132,11 @@ def one_flow(connection: KeepAlive) -> dict[str, float]:
     """Authorize, redeem the code with PKCE, call userinfo, refresh; return ms per step."""
     times: dict[str, float] = {}
 
-    def timed(step: str, status: int, method: str, path: str, form=None, **headers) -> Answer:
+    def timed(step: str, wanted: int, method: str, path: str, form=None, **headers) -> Answer:
         started = time.perf_counter()
         answer = connection.request(method, path, form, **headers)
         times[step] = (time.perf_counter() - started) * 1000
-        return expect(answer, status, step)
+        return expect(answer, wanted, step)
 
     verifier, challenge = pkce_pair()
     query = urlencode(authorization_params(challenge))
@@ -225,145 +166,28 @@ def flows(port: int, count: int, warmup: int) -> list[dict[str, float]]:
 # 3. Token endpoint load
 
 
-@dataclass
-class Load:
-    """What a load run measured."""
-
-    generator: str
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    failures: int  # non-2xx answers and socket errors
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
 def basic_auth() -> str:
     return "Basic " + base64.b64encode(f"{SERVICE_ID}:{SERVICE_SECRET}".encode()).decode()
 
 
-def write_lua(workdir: Path) -> Path:
-    script = workdir / "token.lua"
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f'wrk.body = "{TOKEN_BODY}"\n'
-        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-        f'wrk.headers["Authorization"] = "{basic_auth()}"\n'
-    )
-    return script
-
-
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output: str) -> Load:
-    """Read requests, duration, percentiles and failures from `wrk --latency` output."""
-    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s)", output)
-    if done is None:
-        raise BenchmarkError(f"unexpected wrk output:\n{output}")
-    percentiles = {
-        p: float(value) * UNITS_MS[unit]
-        for p, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", output, re.M)
-    }
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    errors = sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1))) if socket_errors else 0
-    return Load(
-        generator="wrk",
-        requests=int(done.group(1)),
-        seconds=float(done.group(2)) * UNITS_MS[done.group(3)] / 1000,
-        p50_ms=percentiles.get("50", 0.0),
-        p99_ms=percentiles.get("99", 0.0),
-        failures=(int(non_2xx.group(1)) if non_2xx else 0) + errors,
-    )
-
-
-def wrk_load(url: str, workdir: Path, connections: int, seconds: int) -> Load:
-    threads = min(os.cpu_count() or 1, connections)
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "-s",
-        str(write_lua(workdir)),
-        url,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
-    if result.returncode != 0:
-        raise BenchmarkError(f"wrk failed: {result.stderr or result.stdout}")
-    return parse_wrk(result.stdout)
-
-
-def _hammer(url: str, deadline: float) -> tuple[list[float], int]:
-    """One connection's worth of load: POST until the deadline; latencies and failures."""
-    latencies, failures = [], 0
-    connection = KeepAlive(urlsplit(url).port or 80)
-    while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        try:
-            answer = connection.request("POST", "/token", TOKEN_BODY, Authorization=basic_auth())
-            ok = answer.status == 200
-        except (OSError, http.client.HTTPException):  # the next request reconnects
-            connection.close()
-            ok = False
-        latencies.append((time.perf_counter() - started) * 1000)
-        failures += not ok
-    connection.close()
-    return latencies, failures
-
-
-def python_load(url: str, connections: int, seconds: int) -> Load:
-    """The fallback load generator: one thread and keep-alive session per connection."""
-    started = time.perf_counter()
-    deadline = started + seconds
-    with ThreadPoolExecutor(connections) as pool:
-        results = list(pool.map(lambda _: _hammer(url, deadline), range(connections)))
-    elapsed = time.perf_counter() - started
-    latencies = sorted(ms for worker, _ in results for ms in worker)
-    return Load(
-        generator=f"Python thread pool ({connections} threads)",
-        requests=len(latencies),
-        seconds=elapsed,
-        p50_ms=percentile(latencies, 50),
-        p99_ms=percentile(latencies, 99),
-        failures=sum(failures for _, failures in results),
-    )
-
-
 def load(url: str, workdir: Path, args: argparse.Namespace) -> Load:
+    """The token requests of the benchmark's service client, from wrk or the Python fallback."""
+    post = Post(url, TOKEN_BODY, {"Authorization": basic_auth()})
     if args.python_load or shutil.which("wrk") is None:
-        return python_load(url, args.connections, args.seconds)
-    return wrk_load(url, workdir, args.connections, args.seconds)
+        return python_load(post, args.connections, args.seconds)
+    return wrk_load(post, workdir, args.connections, args.seconds)
 
 
 def load_with_cpu(pid: int, url: str, workdir: Path, args) -> tuple[Load, float]:
-    """Run the load; also return the server's CPU milliseconds per completed request."""
-    before = cpu_seconds(pid)
+    """Run the load; also return the server's CPU milliseconds per completed request (4)."""
+    before = cpu_seconds([pid])
     run = load(url, workdir, args)
-    return run, (cpu_seconds(pid) - before) * 1000 / max(run.requests, 1)
-
-
-# 4 and 5. The provider process, seen from /proc
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process (fields 14 and 15 of /proc/<pid>/stat)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may contain spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return run, (cpu_seconds([pid]) - before) * 1000 / max(run.requests, 1)
 
 
 def peak_rss_mib(pid: int) -> float:
-    """VmHWM: the most resident memory the process has used, in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise BenchmarkError("VmHWM not found in /proc/<pid>/status")
+    """VmHWM: the most resident memory the process has used, in MiB (5)."""
+    return peak_rss_kib([pid])[pid] / 1024
 
 
 # 6. The floor
@@ -384,7 +208,7 @@ def floor_load(children: Children, workdir: Path, args) -> tuple[Load, float, fl
             str(THREADS),
         ],
     )
-    wait_until_ready(children, process, lambda: status_of(port, "POST", "/token") == 200)
+    wait_until(lambda: status(port, "/token") is not None, children, [process])
     try:
         trip = statistics.median(round_trips(port, args.flows))
         return (*load_with_cpu(process.pid, f"http://127.0.0.1:{port}/token", workdir, args), trip)
