@@ -163,7 +163,7 @@ def flows(port: int, count: int, warmup: int) -> list[dict[str, float]]:
         connection.close()
 
 
-# 3. Token endpoint load
+# 3, 4 and 5. Token endpoint load, and the provider's CPU and memory
 
 
 def basic_auth() -> str:

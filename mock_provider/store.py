@@ -178,7 +178,7 @@ def set_setting(name: str, value: str) -> None:
     session.commit()
 
 
-# Clients and users
+# Reading rows outside the session
 
 
 #: Nearly every request looks up a client, a user, a code or a token. Read as plain rows they
@@ -201,6 +201,9 @@ def _one(model: type[Base], statement: Any, key: Any) -> Any:
         return None
     row = db().connection().execute(statement, {"key": key}).mappings().first()
     return None if row is None else model(**row)
+
+
+# Clients and users
 
 
 def get_client(client_id: str | None) -> Client | None:
