@@ -95,16 +95,20 @@ def connection() -> sqlite3.Connection:
 def create_database(path: str) -> None:
     with sqlite3.connect(path) as database:
         database.execute("PRAGMA journal_mode=WAL")
-        database.execute("CREATE TABLE clients (client_id TEXT PRIMARY KEY, client_secret TEXT)")
-        database.execute("CREATE TABLE tokens (jti TEXT, client_id TEXT, scope TEXT, iat INT)")
-        database.execute("INSERT INTO clients VALUES (?, ?)", (CLIENT_ID, CLIENT_SECRET))
+        database.execute(
+            "CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, client_secret TEXT)"
+        )
+        database.execute(
+            "CREATE TABLE IF NOT EXISTS tokens (jti TEXT, client_id TEXT, scope TEXT, iat INT)"
+        )
+        database.execute("INSERT OR REPLACE INTO clients VALUES (?, ?)", (CLIENT_ID, CLIENT_SECRET))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=9100, help="loopback port to listen on")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
-    parser.add_argument("--database", required=True, help="SQLite file to create")
+    parser.add_argument("--database", required=True, help="SQLite file (created if missing)")
     args = parser.parse_args()
     create_database(args.database)
     app.config["DATABASE"] = args.database
