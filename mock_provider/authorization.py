@@ -275,11 +275,18 @@ class StoredTokenValidator(BearerTokenValidator):
     """Resource servers look every token up, so revocation takes effect at once (RFC 7009 §2)."""
 
     def authenticate_token(self, token_string: str) -> Token | None:
-        return store.find_token(token_string, "access_token")
+        token = store.token_by("access_token", token_string)
+        if token is None and store.token_by("refresh_token", token_string):
+            # RFC 6749 §1.5: refresh tokens are never sent to resource servers.
+            reason = "this is a refresh token, which only the token endpoint accepts; send the "
+            reason += "access_token instead (RFC 6749 §1.5)"
+            request_log.check("access token", False, reason)
+            raise InvalidTokenError(wire_safe(reason), realm=self.realm)
+        return token
 
     def validate_token(self, token: Token | None, scopes, request) -> None:
         reason = None
-        if token is None or token.access_token is None:
+        if token is None:
             reason = "the access token was not issued by this provider"
         elif token.is_revoked():
             reason = "the access token has been revoked"

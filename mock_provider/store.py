@@ -336,13 +336,21 @@ def find_token(value: str, hint: str | None = None) -> Token | None:
     if hint == "refresh_token":
         columns.reverse()
     for column in columns:
-        token: Token | None = _one(Token, _TOKEN_BY[column], value)
+        token = token_by(column, value)
         if token is not None:
-            token.grant = _one(Grant, _GRANT, token.grant_id)
-            token.client = get_client(token.client_id)
-            token.user = get_user(token.username)
             return token
     return None
+
+
+def token_by(column: str, value: str) -> Token | None:
+    """The token whose `column` ("access_token" or "refresh_token") is `value`, with its grant,
+    client and user: where only one kind of token is acceptable."""
+    token: Token | None = _one(Token, _TOKEN_BY[column], value)
+    if token is not None:
+        token.grant = _one(Grant, _GRANT, token.grant_id)
+        token.client = get_client(token.client_id)
+        token.user = get_user(token.username)
+    return token
 
 
 def find_device_code(device_code: str) -> DeviceCode | None:

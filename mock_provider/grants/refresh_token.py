@@ -17,9 +17,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
-        token = store.find_token(refresh_token, "refresh_token")
+        token = store.token_by("refresh_token", refresh_token)
         failure = None
-        if token is None or token.refresh_token != refresh_token:
+        if token is None and store.token_by("access_token", refresh_token):
+            failure = "this is an access token; send the refresh_token from the token response"
+        elif token is None:
             failure = "refresh_token was not issued by this provider"
         elif token.rotated_at is not None:
             _revoke_after_reuse(token)

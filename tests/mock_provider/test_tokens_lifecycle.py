@@ -142,6 +142,30 @@ def test_userinfo_rejects_an_expired_access_token(flows):
     assert 'error="invalid_token"' in challenge
 
 
+@pytest.mark.parametrize("path", ["/userinfo", "/api/photos"])
+def test_a_refresh_token_sent_as_a_bearer_token_is_refused_as_invalid_token(flows, path):
+    tokens = flows.tokens(scope="openid profile photos.read")
+
+    response = flows.client.get(path, headers=bearer(tokens["refresh_token"]))
+
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert response.get_json()["error_description"] == (
+        "this is a refresh token, which only the token endpoint accepts; send the access_token "
+        "instead (RFC 6749 section 1.5)"
+    )
+
+
+def test_an_access_token_sent_as_a_refresh_token_is_invalid_grant(flows):
+    tokens = flows.tokens()
+
+    response = flows.refresh(tokens["access_token"])
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert "this is an access token" in response.get_json()["error_description"]
+
+
 def test_userinfo_without_a_token_is_401(flows):
     response = flows.client.get("/userinfo")
 
