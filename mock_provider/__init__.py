@@ -152,6 +152,10 @@ def _reject_malformed():
         request.get_data(cache=True).decode("utf-8")
     except UnicodeDecodeError:
         abort(400, "the request is not valid UTF-8 (RFC 6749 appendix B)")
+    try:
+        request.get_json(silent=True)  # parsed once and kept for the endpoint
+    except RecursionError:  # json.loads gives up on a few thousand nested brackets
+        abort(400, "the JSON body is nested too deeply to be client metadata or a control call")
     _check_authorization_header()
 
 

@@ -136,6 +136,7 @@ body = st.one_of(
     st.builds(_encoded, form_pairs, escaped_or_raw),
     st.builds(_encoded, form_pairs, escaped_or_raw),
     json_value.map(lambda v: json.dumps(v).encode()),
+    st.integers(500, 30_000).map(lambda depth: b"[" * depth + b"]" * depth),  # deep nesting
     st.binary(max_size=300),
     huge.map(lambda s: ("a=" + s).encode("utf-8")),
 )
@@ -233,6 +234,9 @@ authorization = st.one_of(
 )
 @example(method="POST", query=b"", data=b"--x\r\n", mimetype="multipart/form-data", auth=None)
 @example(method="PATCH", query=b"", data=b"", mimetype="text/\xe9", auth="Basic")
+@example(
+    method=1, query=b"", data=b"[" * 5000 + b"]" * 5000, mimetype="application/json", auth=None
+)
 def test_no_request_makes_the_provider_fail_with_a_server_error(
     client, path, allowed, method, query, data, mimetype, auth
 ):
@@ -257,3 +261,17 @@ def test_no_request_makes_the_provider_fail_with_a_server_error(
     response.close()  # a streamed static file stays open until closed
     assert response.status_code < 500, text[:500]
     assert "Traceback" not in text
+
+
+def test_json_nested_too_deeply_is_refused_as_invalid_request(client):
+    # json.loads raises RecursionError, not ValueError, on a few thousand brackets.
+    response = client.post(
+        "/register", data=b"[" * 5000 + b"]" * 5000, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_request",
+        "error_description": "the JSON body is nested too deeply to be client metadata or a "
+        "control call",
+    }
