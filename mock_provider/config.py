@@ -120,8 +120,11 @@ class ProviderConfig:
             clients=tuple(
                 _client(source, cid, table) for cid, table in _tables(source, sections, "clients")
             ),
-            users=tuple(
-                _user(source, name, table) for name, table in _tables(source, sections, "users")
+            users=_unique_subjects(
+                source,
+                tuple(
+                    _user(source, name, table) for name, table in _tables(source, sections, "users")
+                ),
             ),
         )
         config = config.replace(**overrides)
@@ -253,12 +256,31 @@ def _client(source: str, client_id: str, table: dict[str, Any]) -> ClientSpec:
             f"{source}: [{where}] redirect_uris: expected at least one URL, because the client "
             "uses the authorization_code grant (RFC 6749 §3.1.2.2)"
         )
+    if spec.client_secret == "":
+        raise ConfigError(
+            f"{source}: [{where}] client_secret: expected a secret, got an empty string; leave "
+            "the key out to declare a public client"
+        )
     if "client_credentials" in spec.grant_types and spec.client_secret is None:
         raise ConfigError(
             f"{source}: [{where}] client_secret: expected a secret, because only confidential "
             "clients may use the client_credentials grant (RFC 6749 §4.4)"
         )
     return spec
+
+
+def _unique_subjects(source: str, users: tuple[UserSpec, ...]) -> tuple[UserSpec, ...]:
+    """OIDC Core §2: `sub` identifies one end-user at the issuer, never two."""
+    holders: dict[str, str] = {}
+    for user in users:
+        sub = user.claims["sub"]
+        if sub in holders:
+            raise ConfigError(
+                f"{source}: [users.{user.username}] sub: expected a subject of its own, but "
+                f"{sub!r} is already the sub of [users.{holders[sub]}] (OIDC Core §2)"
+            )
+        holders[sub] = user.username
+    return users
 
 
 def _user(source: str, username: str, table: dict[str, Any]) -> UserSpec:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import clock
-from .config import ProviderConfig
+from .config import ConfigError, ProviderConfig
 from .models import (
     AuthorizationCode,
     Base,
@@ -135,7 +135,25 @@ def seed(config: ProviderConfig) -> None:
                 )
             )
     _commit_tolerating_races(session)
+    _check_subjects_seeded(config)
     get_setting("secret_key", secrets.token_hex(32))
+
+
+def _check_subjects_seeded(config: ProviderConfig) -> None:
+    """A seed rolled back by a lost start-up race finds the winner's identical rows. Anything
+    else means the database gives a configured user's `sub` to another username (a user renamed
+    since the last run), and the config's clients and users were not written: say so."""
+    for user in config.users:
+        sub = user.claims["sub"]
+        stored = get_user(user.username)
+        if stored is None or stored.sub != sub:
+            holder = db().scalar(select(User.username).where(User.sub == sub))
+            database = make_url(config.database_url).render_as_string(hide_password=True)
+            raise ConfigError(
+                f"[users.{user.username}] sub: {sub!r} already belongs to user {holder!r} in "
+                f"the database {database}; give [users.{user.username}] another "
+                "sub, or start with a fresh --database (OIDC Core §2: one sub, one end-user)"
+            )
 
 
 def _commit_tolerating_races(session: Session) -> None:

@@ -16,7 +16,7 @@ import click
 from sqlalchemy.engine import make_url
 
 from mock_provider import is_loopback, keys
-from mock_provider.config import ConfigError, ProviderConfig
+from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig
 from mock_provider.server import BoundProvider, bind
 
 
@@ -45,6 +45,8 @@ def bind_provider(host, port, config_file, auto_login, database, issuer) -> Boun
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     try:
         return bind(config, host, port)
+    except ConfigError as error:  # the database disagrees with the config
+        raise click.ClickException(f"{config_file or SEED_FILE}: {error}") from None
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
 

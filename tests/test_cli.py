@@ -73,6 +73,11 @@ class Process:
     def output(self) -> str:
         return "\n".join(["stdout:", *self.stdout, "stderr:", *self.stderr])
 
+    def close(self) -> None:
+        """Close the pipes of a finished process (pytest reports pipes left open)."""
+        for stream in (self.popen.stdout, self.popen.stderr):
+            stream.close()
+
 
 def launch(*args: str, extra_environment: dict[str, str] | None = None) -> Process:
     environment = {
@@ -99,8 +104,7 @@ def provider_process(tmp_path) -> Iterator[Process]:
     if process.popen.poll() is None:
         process.popen.kill()
         process.popen.wait(timeout=5)
-    for stream in (process.popen.stdout, process.popen.stderr):
-        stream.close()
+    process.close()
 
 
 def wait_for_discovery(issuer: str, started: float) -> tuple[dict, float]:
@@ -197,8 +201,7 @@ def test_bad_config_file_exits_non_zero_naming_file_key_and_expectation(tmp_path
         "--database", f"sqlite:///{tmp_path / 'p.db'}",
     )  # fmt: skip
     code = process.finish()
-    for stream in (process.popen.stdout, process.popen.stderr):
-        stream.close()
+    process.close()
 
     assert code != 0
     stderr = "\n".join(process.stderr)
@@ -207,6 +210,29 @@ def test_bad_config_file_exits_non_zero_naming_file_key_and_expectation(tmp_path
     assert "expected a space-separated string of scopes, got 7" in stderr
     assert "Traceback" not in process.output()
     assert not any(line.startswith("mock_provider: issuer") for line in process.stdout)
+
+
+def test_a_user_renamed_since_the_last_run_stops_the_provider_naming_the_sub_it_kept(tmp_path):
+    database = f"sqlite:///{tmp_path / 'p.db'}"
+    config = tmp_path / "provider.toml"
+    config.write_text('[users.carol]\nsub = "248289761001"\n')
+    first = launch("provider", "--port", "0", "--config", str(config), "--database", database)
+    first.wait_for_line(re.compile(r"^ready in \d+ ms"), timeout=10)
+    first.popen.send_signal(signal.SIGINT)
+    assert first.finish() == 0, first.output()
+    config.write_text('[users.caroline]\nsub = "248289761001"\n')  # renamed, same subject
+
+    second = launch("provider", "--port", "0", "--config", str(config), "--database", database)
+    code = second.finish()
+    first.close()
+    second.close()
+
+    assert code != 0
+    stderr = "\n".join(second.stderr)
+    assert (
+        f"{config}: [users.caroline] sub: '248289761001' already belongs to user 'carol'" in stderr
+    )
+    assert "Traceback" not in second.output()
 
 
 def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instructor_token(
@@ -234,8 +260,7 @@ def test_beyond_loopback_the_control_api_and_registration_need_the_printed_instr
     finally:
         process.popen.send_signal(signal.SIGINT)
         process.finish()
-        for stream in (process.popen.stdout, process.popen.stderr):
-            stream.close()
+        process.close()
 
     assert "listening beyond loopback" in "\n".join(process.stderr)
     stdout = "\n".join(process.stdout)
@@ -283,8 +308,7 @@ def test_oauth_sandbox_run_starts_both_apps_and_a_ctrl_c_or_sigterm_stops_both(t
     finally:
         process.popen.send_signal(stop)
         code = process.finish()
-        for stream in (process.popen.stdout, process.popen.stderr):
-            stream.close()
+        process.close()
 
     assert index.status_code == 200
     assert "Step through an OAuth flow" in index.text
@@ -314,8 +338,7 @@ def test_the_provider_of_a_killed_oauth_sandbox_run_stops_and_frees_its_port(tmp
     else:
         pytest.fail(f"the provider at {issuer} still answers 10 s after `run` was killed")
     time.sleep(0.5)  # its last words reach stderr, if it had any
-    for stream in (process.popen.stdout, process.popen.stderr):
-        stream.close()
+    process.close()
     assert "Traceback" not in process.output()
 
 
@@ -335,8 +358,7 @@ def test_oauth_sandbox_sandbox_serves_the_attackers_site_too_and_ctrl_c_stops_it
     finally:
         process.popen.send_signal(signal.SIGINT)
         code = process.finish()
-        for stream in (process.popen.stdout, process.popen.stderr):
-            stream.close()
+        process.close()
 
     assert f"sandbox: the attacker's site (for the attack pages) is {attacker}" in process.stdout
     assert site.status_code == 200

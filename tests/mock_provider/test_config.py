@@ -132,6 +132,18 @@ def client_with(line: str) -> str:
             id="code-grant-without-redirect-uri",
         ),
         pytest.param(
+            client_with('client_secret = ""'),
+            "[clients.demo] client_secret",
+            "expected a secret, got an empty string; leave the key out to declare a public client",
+            id="empty-client-secret",
+        ),
+        pytest.param(
+            "[users.carol]\nsub = 'same'\n[users.dave]\nsub = 'same'\n",
+            "[users.dave] sub",
+            "expected a subject of its own, but 'same' is already the sub of [users.carol]",
+            id="two-users-one-sub",
+        ),
+        pytest.param(
             "[users.carol]\nemail_verified = 'yes'\n",
             "[users.carol] email_verified",
             "expected true or false, got 'yes'",
