@@ -28,18 +28,25 @@ def _server():
 
 
 def _form_required() -> Response | None:
-    """RFC 6749 §3.2: token-style endpoints take application/x-www-form-urlencoded bodies."""
-    if request.mimetype == "application/x-www-form-urlencoded":
-        return None
-    got = request.mimetype or "no body"
-    return oauth_error(
-        OAuth2Error(
+    """RFC 6749 §3.2: token-style endpoints take application/x-www-form-urlencoded bodies, and
+    parameters MUST NOT be included more than once."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        got = request.mimetype or "no body"
+        return _invalid_request(
             f"this endpoint takes application/x-www-form-urlencoded parameters, got {got} "
-            "(RFC 6749 §3.2)",
-            error="invalid_request",
-            status_code=400,
+            "(RFC 6749 §3.2)"
         )
-    )
+    repeated = [name for name, values in request.form.lists() if len(values) > 1]
+    if repeated:
+        return _invalid_request(
+            f"{repeated[0]} was sent more than once; each parameter may appear only once "
+            "(RFC 6749 §3.2)"
+        )
+    return None
+
+
+def _invalid_request(description: str) -> Response:
+    return oauth_error(OAuth2Error(description, error="invalid_request", status_code=400))
 
 
 def _endpoint(name: str) -> Response:

@@ -12,11 +12,13 @@ import pytest
 from mock_provider.config import Lifetimes
 
 from .conftest import (
+    BACKEND_SECRET,
     FIXED_START,
     ISSUER,
     WEB_APP_SECRET,
     Pkce,
     advance_clock,
+    basic,
     decode_jwt,
     redirect_params,
 )
@@ -205,6 +207,25 @@ def test_token_endpoint_rejects_a_json_body(flows):
     assert response.status_code == 400
     assert response.get_json()["error"] == "invalid_request"
     assert "x-www-form-urlencoded" in response.get_json()["error_description"]
+
+
+@pytest.mark.parametrize("path", ["/token", "/revoke", "/introspect"])
+def test_a_parameter_sent_twice_is_invalid_request_naming_it(flows, path):
+    body = "grant_type=client_credentials&token=t&scope=photos.read&scope=photos.write"
+
+    response = flows.client.post(
+        path,
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers=basic("backend-service", BACKEND_SECRET),
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_request",
+        "error_description": "scope was sent more than once; each parameter may appear only "
+        "once (RFC 6749 section 3.2)",
+    }
 
 
 # What is issued
