@@ -185,10 +185,17 @@ def _verified_redirect_uri() -> str | None:
     return received or client.get_default_redirect_uri()
 
 
+def _typed_user_code(typed: str) -> str:
+    """RFC 8628 §6.1: people type codes in lowercase, without the dash or with spaces; the
+    provider's codes are eight letters shown as XXXX-XXXX."""
+    letters = "".join(c for c in typed.upper() if c.isalnum())
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else typed.strip().upper()
+
+
 @bp.route("/device", methods=["GET", "POST"])
 def device():
     """RFC 8628 §3.3: the user types the code shown on the device, then approves or denies."""
-    user_code = (request.values.get("user_code") or "").strip().upper()
+    user_code = _typed_user_code(request.values.get("user_code") or "")
     login_problem = _sign_in_from_form()
     user = signed_in_user()
     device_code = store.find_user_code(user_code) if user_code else None

@@ -142,6 +142,23 @@ def test_approved_device_gets_tokens_on_its_next_poll(client):
     assert claims["sub"] == "248289761001"
 
 
+@pytest.mark.parametrize("typed", ["{code}", "{lower_without_dash}", " {lower_with_space} "])
+def test_the_user_code_may_be_typed_in_lowercase_without_its_dash(client, typed):
+    body = _start(client)
+    code = body["user_code"]  # XXXX-XXXX
+    typed = typed.format(
+        code=code,
+        lower_without_dash=code.replace("-", "").lower(),
+        lower_with_space=code.replace("-", " ").lower(),
+    )
+
+    entered = submit(client, client.get("/device"), user_code=typed)
+    signed_in = submit(client, entered, username="alice")
+
+    assert html(signed_in).h1.get_text() == "Approve the device?"
+    assert html(signed_in).select_one(".user-code").get_text() == code
+
+
 def test_denied_device_gets_access_denied(client):
     body = _start(client)
 
