@@ -3,12 +3,14 @@
 The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) is one URL that shows the sign-in
 page, then the consent page, then redirects back to the client. Errors that must not redirect
 (unknown client, unregistered redirect_uri: RFC 6749 §4.1.2.1) are shown here, with the exact
-difference spelled out.
+difference spelled out. A client may also POST its authorization or logout request (OIDC Core
+§3.1.2.1, RP-Initiated Logout §2); the pages then carry its parameters through their forms.
 """
 
 from __future__ import annotations
 
 import hmac
+from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.base import OAuth2Error
@@ -22,6 +24,9 @@ from .issuers import active_faults, current_issuer, response_issuer
 from .models import User
 
 bp = Blueprint("interaction", __name__)
+
+# The fields of this provider's own forms; every other parameter belongs to the client's request.
+FORM_FIELDS = ("action", "csrf_token", "username", "password")
 
 
 def signed_in_user() -> User | None:
@@ -57,7 +62,8 @@ def _sign_in(username: str) -> User | None:
 
 
 def _request_key() -> str:
-    return request.query_string.decode("latin-1")[:2000]
+    """The authorization request's parameters, wherever they came: query or POST body."""
+    return urlencode(_request_parameters(request.values))[:2000]
 
 
 def _just_signed_in() -> bool:
@@ -239,4 +245,22 @@ def logout():
 
 
 def _page(template: str, status: int, **context):
-    return render_template(template, issuer=current_issuer(), **context), status
+    return (
+        render_template(
+            template,
+            issuer=current_issuer(),
+            posted_parameters=_request_parameters(request.form),
+            **context,
+        ),
+        status,
+    )
+
+
+def _request_parameters(values) -> list[tuple[str, str]]:
+    """The client's request parameters among `values`, without the fields of our own forms.
+
+    OIDC Core §3.1.2.1 and RP-Initiated Logout §2 let a client POST its request. A page's form
+    posts back to the URL the request came to, which keeps the query but not the body, so the
+    page sends the posted parameters again as hidden fields, and every check runs on them again.
+    """
+    return [(name, value) for name, value in values.items(multi=True) if name not in FORM_FIELDS]

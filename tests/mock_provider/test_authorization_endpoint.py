@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 
 from mock_provider.config import SCOPES
@@ -22,6 +24,11 @@ from .conftest import (
 )
 
 SCOPE = "openid profile email photos.read"
+
+
+def _posted(client, url: str):
+    """Send the authorization request of `url` as a form POST (OIDC Core §3.1.2.1)."""
+    return client.post("/authorize", data=dict(parse_qsl(urlsplit(url).query)))
 
 
 def _signed_in_and_consented(client, url: str) -> None:
@@ -227,3 +234,45 @@ def test_unregistered_redirect_uri_is_shown_to_the_person_not_redirected(client)
     page = html(response)
     assert page.h1.get_text() == "Authorization request rejected"
     assert "the path has a trailing slash" in page.select_one("ul.differences").get_text()
+
+
+# Authorization requests sent by POST (OIDC Core §3.1.2.1)
+
+
+def test_a_posted_request_survives_sign_in_and_consent_and_redirects_with_code_state_and_iss(
+    client,
+):
+    login_page = _posted(client, authorize_url(scope=SCOPE))
+    consent = submit(client, login_page, username="alice")
+
+    response = submit(client, consent, action="allow")
+
+    params = redirect_params(response)
+    assert redirect_target(response) == REDIRECT_URI
+    assert params["code"]
+    assert params["state"] == "state-123"
+    assert params["iss"] == ISSUER
+
+
+def test_a_posted_request_denied_on_the_consent_page_redirects_with_access_denied(client):
+    consent = submit(client, _posted(client, authorize_url(scope=SCOPE)), username="alice")
+
+    response = submit(client, consent, action="deny")
+
+    params = redirect_params(response)
+    assert params["error"] == "access_denied"
+    assert params["state"] == "state-123"
+
+
+def test_a_posted_request_with_prompt_login_asks_to_sign_in_again_after_a_posted_sign_in(client):
+    consent = submit(client, _posted(client, authorize_url(scope=SCOPE)), username="alice")
+    assert submit(client, consent, action="allow").status_code == 302
+
+    login_page = _posted(client, authorize_url(scope=SCOPE, prompt="login", state="second"))
+    after_sign_in = submit(client, login_page, username="alice")
+
+    assert login_page.status_code == 200
+    assert html(login_page).h1.get_text() == "Sign in"
+    params = redirect_params(after_sign_in)
+    assert params["code"]
+    assert params["state"] == "second"

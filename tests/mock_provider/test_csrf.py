@@ -129,6 +129,19 @@ def test_an_authorization_request_sent_by_post_needs_no_form_token(client):
     assert html(response).h1.get_text() == "Sign in"
 
 
+def test_the_consent_post_of_a_posted_request_needs_the_token_too(client):
+    params = dict(parse_qsl(urlsplit(authorize_url()).query))
+    consent = submit(client, client.post("/authorize", data=params), username="alice")
+    action, fields = filled_form(consent, action="allow")
+    del fields["csrf_token"]
+
+    response = client.post(action, data=fields)
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert REFUSAL in response.get_data(as_text=True)
+
+
 def test_the_request_log_masks_the_form_token(client):
     sign_in(client, authorize_url(), "alice")
 

@@ -188,3 +188,21 @@ def test_logout_accepts_an_id_token_issued_after_the_clock_was_advanced(flows):
 
     assert response.status_code == 302
     assert response.headers["Location"] == POST_LOGOUT_URI
+
+
+def test_a_logout_request_sent_by_post_returns_to_the_registered_uri_after_confirmation(client):
+    # RP-Initiated Logout §2: the request may come as a form POST, its parameters in the body.
+    submit(client, sign_in(client, authorize_url(scope="openid"), "alice"), action="allow")
+    request = {
+        "client_id": "web-app",
+        "post_logout_redirect_uri": POST_LOGOUT_URI,
+        "state": "bye-2",
+    }
+    confirmation = client.post("/logout", data=request)
+
+    response = submit(client, confirmation, action="logout")
+
+    assert html(confirmation).h1.get_text() == "Sign out?"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{POST_LOGOUT_URI}?state=bye-2"
+    assert html(client.get(authorize_url(scope="openid"))).h1.get_text() == "Sign in"
