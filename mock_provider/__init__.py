@@ -83,6 +83,7 @@ def create_app(config: ProviderConfig | None = None) -> Flask:
 
     for blueprint in (endpoints.bp, interaction.bp):
         _serve_per_issuer(app, blueprint)
+    app.register_blueprint(endpoints.issuer_paths)
     app.register_blueprint(control.bp)
     app.register_blueprint(instructor.bp)
     app.add_url_rule("/", "home", home)

@@ -1,7 +1,8 @@
 """Discovery metadata (OIDC Discovery 1.0 §3, RFC 8414 §2): every endpoint, and only what works.
 
 The same document is served at both well-known paths. A scenario's issuer publishes its own
-document whose endpoints all live under the scenario's path.
+document whose endpoints all live under the scenario's path; RFC 8414 §3.1 also puts it before
+that path, at `/.well-known/oauth-authorization-server/scenarios/<id>`.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ introspection, registration, device authorization, and the demo photos API.
 
 The person-facing pages (authorize, device verification, logout) are in `interaction.py`.
 Both blueprints are served at the root and again under `/scenarios/<id>` (see `issuers.py`).
+`issuer_paths` is served at the root only: RFC 8414 §3.1 puts a scenario issuer's metadata at
+`/.well-known/oauth-authorization-server/scenarios/<id>`, before the issuer's path.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from .authorization import explain
 from .discovery import metadata
 
 bp = Blueprint("protocol", __name__)
+issuer_paths = Blueprint("issuer_paths", __name__)
 
 PHOTOS = [
     {"id": 1, "title": "Sunrise over the estuary", "taken": "2026-03-02"},
@@ -73,6 +76,13 @@ def oauth_error(error: OAuth2Error) -> Response:
 @bp.get("/.well-known/oauth-authorization-server")
 def discovery():
     """OIDC Discovery 1.0 §4 and RFC 8414 §3: the provider's metadata."""
+    return jsonify(metadata())
+
+
+@issuer_paths.get("/.well-known/oauth-authorization-server/scenarios/<scenario_id>")
+def discovery_before_issuer_path():
+    """RFC 8414 §3.1: a scenario issuer's metadata, the well-known segment before its path."""
+    # The scenario_id in the path picks the issuer, as the /scenarios/<id> prefix does.
     return jsonify(metadata())
 
 

@@ -1,7 +1,8 @@
 """Which issuer a request is addressed to: the default one, or a scenario's.
 
 Every protocol endpoint is served twice: at the root and under `/scenarios/<id>`. The prefix
-selects the scenario, and with it the issuer that appears in discovery, tokens and `iss`.
+selects the scenario, and with it the issuer that appears in discovery, tokens and `iss`. RFC
+8414 §3.1 discovery, `/.well-known/oauth-authorization-server/scenarios/<id>`, selects it too.
 """
 
 from __future__ import annotations

@@ -151,7 +151,8 @@ def _request(spec: Spec, operation: Spec) -> list[str]:
     parts = []
     parameters = operation.get("parameters", [])
     if parameters:
-        rows = ["| query parameter | type | description |", "| --- | --- | --- |"]
+        where = " or ".join(sorted({p["in"] for p in parameters}))  # "path", "query"
+        rows = [f"| {where} parameter | type | description |", "| --- | --- | --- |"]
         rows += [
             f"| `{p['name']}` | {type_of(p['schema'])} | {_prose(p.get('description'))} |"
             for p in parameters

@@ -68,3 +68,24 @@ def test_unknown_scenario_is_a_json_404(client, path):
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"
     assert "no-such-scenario" in response.get_json()["error_description"]
+
+
+@pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
+def test_scenario_metadata_is_also_at_the_rfc_8414_path_inserted_well_known_url(
+    client, scenario_id
+):
+    # RFC 8414 §3.1: for an issuer with a path, the well-known segment goes before the path.
+    inserted = client.get(f"/.well-known/oauth-authorization-server/scenarios/{scenario_id}")
+    appended = client.get(f"/scenarios/{scenario_id}/.well-known/oauth-authorization-server")
+
+    assert inserted.status_code == appended.status_code == 200
+    assert inserted.get_json() == appended.get_json()
+    assert inserted.get_json()["issuer"] == f"{ISSUER}/scenarios/{scenario_id}"
+
+
+def test_unknown_scenario_at_the_rfc_8414_path_inserted_url_is_a_json_404(client):
+    response = client.get("/.well-known/oauth-authorization-server/scenarios/no-such-scenario")
+
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
+    assert "no-such-scenario" in response.get_json()["error_description"]
