@@ -486,8 +486,9 @@ CATALOGUE: tuple[Scenario, ...] = (
         flow="refresh-token",
         step="refresh_request",
         at_fault="client",
-        learner_sees="The refresh request gets error=invalid_scope: it asks for a scope the "
-        "user never granted.",
+        learner_sees="The refresh request gets error=invalid_scope, and its error_description "
+        "names the scope the user never granted and says a refresh may only keep or narrow the "
+        "granted scope.",
         rule="The requested scope MUST NOT include any scope not originally granted by the "
         "resource owner, and if omitted is treated as equal to the scope originally granted by "
         "the resource owner.",

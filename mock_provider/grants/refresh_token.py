@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 
 from .. import request_log, store
+from ..config import SCOPES
 from ..models import Token, User
 from .authorization_code import CONFIDENTIAL_AND_PUBLIC
 
@@ -33,10 +34,19 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         elif token.client_id != self.request.client.client_id:
             failure = f"refresh_token was issued to client '{token.client_id}', not to this one"
         request_log.check("refresh_token", failure is None, failure or "valid and unused")
-        return None if failure else token
+        if failure:
+            return None
+        beyond = _scope_beyond_grant(token, self.request.payload.scope)
+        request_log.check("refresh scope", beyond is None, beyond or "within the granted scope")
+        return token
 
     def validate_token_request(self) -> None:
-        super().validate_token_request()  # client, token, and scope no broader than granted
+        try:
+            super().validate_token_request()  # client, token, and scope no broader than granted
+        except InvalidScopeError as error:
+            # Authlib's description names no scope; the "refresh scope" check names the extra ones.
+            error.description = request_log.last_failure()
+            raise
         token = self.request.refresh_token
         if not store.claim_refresh_token(token):  # a racing request rotated it first
             _revoke_after_reuse(token)
@@ -47,6 +57,25 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         """Nothing left to do: `claim_refresh_token` already marked the old token rotated."""
+
+
+def _scope_beyond_grant(token: Token, requested: str | None) -> str | None:
+    """Why a refresh may not have the scope it asks for, naming each extra scope; None if the
+    request keeps or narrows the granted scope (RFC 6749 §6)."""
+    granted = token.scope.split()
+    extra = [name for name in dict.fromkeys((requested or "").split()) if name not in granted]
+    if not extra:
+        return None
+    named = ", ".join(
+        f"'{name}'" if name in SCOPES else f"'{name}' (unknown to this provider)" for name in extra
+    )
+    noun, verb = ("scope", "was") if len(extra) == 1 else ("scopes", "were")
+    carries = f"'{token.scope}'" if granted else "no scope"
+    return (
+        f"{noun} {named} {verb} not granted: the refresh token carries {carries}, and a refresh "
+        "may only keep or narrow the granted scope; ask for more in a new authorization "
+        "request (RFC 6749 §6)"
+    )
 
 
 def _revoke_after_reuse(token: Token) -> None:

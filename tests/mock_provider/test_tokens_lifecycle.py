@@ -73,13 +73,33 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_grant(flows):
     assert _userinfo(flows, first["access_token"]).status_code == 401
 
 
-def test_refresh_asking_for_a_broader_scope_is_invalid_scope(flows):
+def test_refresh_asking_for_a_broader_scope_is_invalid_scope_naming_the_extra_scope(flows):
     first = flows.tokens(scope="openid profile")
 
     response = flows.refresh(first["refresh_token"], scope="openid profile email")
 
     assert response.status_code == 400
-    assert response.get_json()["error"] == "invalid_scope"
+    assert response.get_json() == {
+        "error": "invalid_scope",
+        "error_description": "scope 'email' was not granted: the refresh token carries "
+        "'openid profile', and a refresh may only keep or narrow the granted scope; ask for "
+        "more in a new authorization request (RFC 6749 section 6)",
+    }
+
+
+def test_refresh_asking_for_scopes_never_granted_or_unknown_names_each_of_them(flows):
+    first = flows.tokens(scope="openid profile")
+
+    response = flows.refresh(first["refresh_token"], scope="openid email no-such-scope")
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_scope",
+        "error_description": "scopes 'email', 'no-such-scope' (unknown to this provider) were "
+        "not granted: the refresh token carries 'openid profile', and a refresh may only keep "
+        "or narrow the granted scope; ask for more in a new authorization request "
+        "(RFC 6749 section 6)",
+    }
 
 
 def test_refresh_may_narrow_the_scope(flows):
