@@ -30,7 +30,7 @@ from flask import current_app, request
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
-from .config import SCOPES
+from .config import DEVICE_CODE_GRANT, SCOPES
 from .endpoint_classes import (
     DeviceAuthorizationEndpoint,
     EndSessionEndpoint,
@@ -59,6 +59,13 @@ VAGUE = {
     "Invalid 'redirect_uri' in request.",
     "The client does not exist on this server.",
 }
+VAGUE_STARTS = (
+    "The client cannot auth",
+    "Redirect URI ",
+    "The client is not authorized to use 'grant_type=",
+    # Authlib's device grant calls its grant_type a response_type (RFC 8628 §3.4).
+    f"The client is not authorized to use 'response_type={DEVICE_CODE_GRANT}'",
+)
 PLAIN = {
     "Missing 'client_id' parameter.": "client_id is missing: the provider cannot tell which "
     "client is asking (RFC 6749 §2.2)",
@@ -144,9 +151,7 @@ def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[st
 def explain(error: OAuth2Error) -> None:
     """Restate an error's description in plain words, safe for the wire (RFC 6749 §5.2)."""
     failure = request_log.last_failure()
-    vague = error.description in VAGUE or error.description.startswith(
-        ("The client cannot auth", "Redirect URI ")
-    )
+    vague = error.description in VAGUE or error.description.startswith(VAGUE_STARTS)
     if failure and vague:
         error.description = failure
     elif error.description in PLAIN:

@@ -159,10 +159,14 @@ class Client(Base, ClientMixin):
 
     def check_grant_type(self, grant_type: str) -> bool:
         allowed = grant_type in self.grant_types
+        registered = ", ".join(self.grant_types) or "(none)"
         request_log.check(
             "grant_type registered",
             allowed,
-            f"client '{self.client_id}' may use: {', '.join(self.grant_types)}",
+            f"client '{self.client_id}' may use: {registered}"
+            if allowed
+            else f"client '{self.client_id}' is not registered for grant_type={grant_type}; it "
+            f"may use: {registered} (RFC 6749 §5.2)",
         )
         return allowed
 

@@ -6,7 +6,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc8628 import DeviceCodeGrant as AuthlibDeviceCodeGrant
 
 from .. import clock, request_log, store
-from ..models import DeviceCode, User
+from ..models import Client, DeviceCode, User
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: the interval MUST be increased by 5 seconds
 
@@ -14,12 +14,27 @@ SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: the interval MUST be increased by 5 second
 class DeviceCodeGrant(AuthlibDeviceCodeGrant):
     """Authlib answers authorization_pending, slow_down, expired_token and access_denied."""
 
+    def authenticate_token_endpoint_client(self) -> Client:
+        client = super().authenticate_token_endpoint_client()
+        self.request.client = client  # query_device_credential compares it with the code's
+        return client
+
     def query_device_credential(self, device_code: str) -> DeviceCode | None:
         device = store.find_device_code(device_code)
         if device is None:
             # RFC 6749 §5.2: an unknown grant is invalid_grant, not a malformed request.
             raise InvalidGrantError("device_code was not issued by this provider (RFC 8628 §3.4)")
-        request_log.check("device_code", True, "issued by this provider")
+        polling = self.request.client.client_id
+        if device.client_id != polling:
+            # RFC 6749 §5.2: a grant "issued to another client" is invalid_grant; Authlib would
+            # answer unauthorized_client, which is about grant types.
+            failure = (
+                f"device_code was issued to client '{device.client_id}', not to client "
+                f"'{polling}' (RFC 6749 §5.2)"
+            )
+            request_log.check("device_code", False, failure)
+            raise InvalidGrantError(failure)
+        request_log.check("device_code", True, "issued by this provider to this client")
         return device
 
     def query_user_grant(self, user_code: str) -> tuple[User | None, bool] | None:

@@ -208,3 +208,42 @@ def test_device_code_from_another_provider_is_rejected(client):
 
     assert response.status_code == 400
     assert "not issued by this provider" in response.get_json()["error_description"]
+
+
+def test_polling_as_a_client_without_the_device_grant_is_unauthorized_client_naming_grant_type(
+    client,
+):
+    body = _start(client)
+
+    response = client.post(
+        "/token",
+        data={"grant_type": DEVICE_GRANT, "device_code": body["device_code"], "client_id": "spa"},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "unauthorized_client",
+        "error_description": f"client 'spa' is not registered for grant_type={DEVICE_GRANT}; it "
+        "may use: authorization_code, refresh_token (RFC 6749 section 5.2)",
+    }
+
+
+def test_polling_another_clients_device_code_is_invalid_grant_naming_both_clients(client):
+    registered = client.post(
+        "/register", json={"grant_types": [DEVICE_GRANT], "token_endpoint_auth_method": "none"}
+    )
+    other = registered.get_json()["client_id"]
+    body = _start(client)
+
+    response = client.post(
+        "/token",
+        data={"grant_type": DEVICE_GRANT, "device_code": body["device_code"], "client_id": other},
+    )
+
+    # RFC 6749 §5.2: a grant "issued to another client" is invalid_grant.
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_grant",
+        "error_description": f"device_code was issued to client 'tv-app', not to client "
+        f"'{other}' (RFC 6749 section 5.2)",
+    }
