@@ -157,6 +157,23 @@ def test_unknown_client_is_invalid_client(flows):
     assert "no-such-client" in response.get_json()["error_description"]
 
 
+def test_public_client_asking_for_client_credentials_is_told_the_grant_needs_a_confidential_one(
+    flows,
+):
+    response = flows.client.post(
+        "/token", data={"grant_type": "client_credentials", "client_id": "spa"}
+    )
+
+    # RFC 6749 §5.2: a client that did not authenticate gets invalid_client.
+    assert response.status_code == 401
+    assert response.get_json() == {
+        "error": "invalid_client",
+        "error_description": "client 'spa' is a public client (token_endpoint_auth_method none), "
+        "but the client_credentials grant needs a confidential client that authenticates with "
+        "its client_secret (RFC 6749 section 4.4, section 2.1)",
+    }
+
+
 # Redeeming the code (RFC 6749 §4.1.3)
 
 
