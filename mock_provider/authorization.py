@@ -79,6 +79,11 @@ PLAIN = {
     "Invalid 'prompt' parameter.": "prompt=none cannot be combined with other prompt values "
     "(OIDC Core §3.1.2.1)",
 }
+# Errors Authlib raises with no description at all, said in plain words by error code.
+UNDESCRIBED = {
+    "login_required": "prompt=none was sent, but no user is signed in at the provider, and "
+    "prompt=none forbids showing the sign-in page (OIDC Core §3.1.2.6)",
+}
 WIRE_SAFE = {"§": "section ", "…": "..."}
 REALM = "mock_provider"
 
@@ -152,7 +157,9 @@ def explain(error: OAuth2Error) -> None:
     """Restate an error's description in plain words, safe for the wire (RFC 6749 §5.2)."""
     failure = request_log.last_failure()
     vague = error.description in VAGUE or error.description.startswith(VAGUE_STARTS)
-    if failure and vague:
+    if not error.description and error.error in UNDESCRIBED:
+        error.description = UNDESCRIBED[error.error]
+    elif failure and vague:
         error.description = failure
     elif error.description in PLAIN:
         error.description = PLAIN[error.description]

@@ -97,7 +97,7 @@ def authorize():
         grant = server.get_consent_grant(end_user=user)
         if user is not None and _session_too_old():
             if request.values.get("prompt") == "none":
-                raise LoginRequiredError(redirect_uri=grant.redirect_uri)
+                raise LoginRequiredError(_sign_in_too_old(user), redirect_uri=grant.redirect_uri)
             grant.prompt = "login"
     except OAuth2Error as error:
         return _authorization_error(server, error)
@@ -115,8 +115,9 @@ def authorize():
         )
     if _needs_consent(grant, user):
         if request.values.get("prompt") == "none":
+            missing = _consent_missing(grant, user)
             return _authorization_error(
-                server, ConsentRequiredError(redirect_uri=grant.redirect_uri)
+                server, ConsentRequiredError(missing, redirect_uri=grant.redirect_uri)
             )
         return _page("consent.html", 200, grant=grant, user=user, scopes=_scope_notes(grant))
     return server.create_authorization_response(grant=grant, grant_user=user)
@@ -137,13 +138,37 @@ def _session_too_old() -> bool:
     return clock.now() - session.get("auth_time", 0) > int(max_age)
 
 
+def _sign_in_too_old(user: User) -> str:
+    """Why prompt=none cannot be answered when max_age asks for a fresher sign-in."""
+    age = clock.now() - session.get("auth_time", 0)
+    return (
+        f"prompt=none was sent, but user '{user.username}' signed in {age:.0f} s ago, longer "
+        f"than max_age={request.values.get('max_age')} allows, and prompt=none forbids showing "
+        "the sign-in page (OIDC Core §3.1.2.1, §3.1.2.6)"
+    )
+
+
 def _needs_consent(grant, user: User) -> bool:
     if grant.prompt == "consent":
         return True  # OIDC Core §3.1.2.1: prompt=consent MUST ask, even under --auto-login
     if current_app.extensions["mock_provider"].config.auto_login and not _ignores_auto_login():
         return False  # --auto-login grants consent at once, for scripts and tests
-    wanted = set(grant.request.scope.split())
-    return not wanted <= store.consented_scope(user.username, grant.client.client_id)
+    return bool(_unconsented(grant, user))
+
+
+def _unconsented(grant, user: User) -> list[str]:
+    """The requested scopes the user has not yet allowed this client."""
+    consented = store.consented_scope(user.username, grant.client.client_id)
+    return [name for name in grant.request.scope.split() if name not in consented]
+
+
+def _consent_missing(grant, user: User) -> str:
+    """Why prompt=none cannot be answered without the consent page."""
+    return (
+        f"prompt=none was sent, but user '{user.username}' has not allowed client "
+        f"'{grant.client.client_id}' scope '{' '.join(_unconsented(grant, user))}', and "
+        "prompt=none forbids showing the consent page (OIDC Core §3.1.2.6)"
+    )
 
 
 def _scope_notes(grant) -> list[tuple[str, str]]:

@@ -144,25 +144,51 @@ def test_prompt_login_asks_to_sign_in_again_then_proceeds(client):
     assert redirect_params(after_sign_in)["code"]
 
 
-def test_prompt_none_without_a_session_redirects_with_login_required(client):
+def test_prompt_none_without_a_session_redirects_with_login_required_saying_why(client):
     response = client.get(authorize_url(prompt="none"))
 
     params = redirect_params(response)
     assert redirect_target(response) == REDIRECT_URI
     assert params["error"] == "login_required"
+    assert params["error_description"] == (
+        "prompt=none was sent, but no user is signed in at the provider, and prompt=none "
+        "forbids showing the sign-in page (OIDC Core section 3.1.2.6)"
+    )
     assert params["state"] == "state-123"
     assert params["iss"] == ISSUER
 
 
-def test_prompt_none_with_a_session_but_no_consent_redirects_with_consent_required(client):
+def test_prompt_none_with_a_session_but_no_consent_redirects_with_consent_required_naming_scope(
+    client,
+):
     sign_in(client, authorize_url(scope=SCOPE), "alice")  # consent page shown, not answered
 
     response = client.get(authorize_url(scope=SCOPE, prompt="none"))
 
     params = redirect_params(response)
     assert params["error"] == "consent_required"
+    assert params["error_description"] == (
+        "prompt=none was sent, but user 'alice' has not allowed client 'web-app' scope "
+        f"'{SCOPE}', and prompt=none forbids showing the consent page (OIDC Core section 3.1.2.6)"
+    )
     assert params["state"] == "state-123"
     assert params["iss"] == ISSUER
+
+
+def test_prompt_none_with_a_sign_in_older_than_max_age_is_login_required_naming_both_ages(client):
+    _signed_in_and_consented(client, authorize_url(scope=SCOPE))
+    advance_clock(client, 60)
+
+    response = client.get(authorize_url(scope=SCOPE, prompt="none", max_age="30"))
+
+    params = redirect_params(response)
+    assert params["error"] == "login_required"
+    assert params["error_description"] == (
+        "prompt=none was sent, but user 'alice' signed in 60 s ago, longer than max_age=30 "
+        "allows, and prompt=none forbids showing the sign-in page (OIDC Core section 3.1.2.1, "
+        "section 3.1.2.6)"
+    )
+    assert params["state"] == "state-123"
 
 
 def test_prompt_none_with_session_and_consent_returns_a_code(client):
