@@ -44,6 +44,10 @@ class RevocationEndpoint(AuthlibRevocationEndpoint):
 
     CLIENT_AUTH_METHODS = CLIENT_AUTH
 
+    def check_params(self, request, client: Client) -> None:
+        _check_token_parameter(request, "revoke", "RFC 7009 §2.1")
+        super().check_params(request, client)
+
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return store.find_token(token_string, token_type_hint)
 
@@ -60,6 +64,10 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
     """RFC 7662: a client may introspect the tokens issued to it."""
 
     CLIENT_AUTH_METHODS = CLIENT_AUTH
+
+    def check_params(self, request, client: Client) -> None:
+        _check_token_parameter(request, "introspect", "RFC 7662 §2.1")
+        super().check_params(request, client)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return store.find_token(token_string, token_type_hint)
@@ -103,6 +111,18 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
             "exp": int(token.expires_at),
             "iat": int(token.issued_at),
         }
+
+
+def _check_token_parameter(request, action: str, spec: str) -> None:
+    """Record whether the request names a token; Authlib refuses it with no description."""
+    sent = "token" in request.form
+    request_log.check(
+        "token parameter",
+        sent,
+        "sent"
+        if sent
+        else f"token is missing: send the token to {action} in the token form field ({spec})",
+    )
 
 
 def _presented_refresh_token(token: Token) -> bool:

@@ -274,7 +274,17 @@ class Token(Base, TokenMixin):
     )
 
     def check_client(self, client: Client) -> bool:
-        return self.client_id == client.client_id
+        # Authlib asks this before revoking: RFC 7009 §2.1 refuses a token of another client.
+        issued_to = self.client_id == client.client_id
+        request_log.check(
+            "token issued to this client",
+            issued_to,
+            f"issued to client '{client.client_id}'"
+            if issued_to
+            else f"the token was issued to client '{self.client_id}', not to client "
+            f"'{client.client_id}'; a client may revoke only its own tokens (RFC 7009 §2.1)",
+        )
+        return issued_to
 
     def get_scope(self) -> str:
         return self.scope

@@ -19,6 +19,11 @@ def _revoke(flows, token: str, **extra: str):
     )
 
 
+def _post_as_web_app(flows, path: str, form: dict[str, str]):
+    """POST `form` to `path`, authenticated as web-app."""
+    return flows.client.post(path, data=form, headers=basic("web-app", WEB_APP_SECRET))
+
+
 def _introspect(flows, token: str, client_id: str = "web-app", secret: str = WEB_APP_SECRET):
     response = flows.client.post(
         "/introspect", data={"token": token}, headers=basic(client_id, secret)
@@ -235,6 +240,32 @@ def test_revocation_needs_client_authentication(flows):
     assert _userinfo(flows, tokens["access_token"]).status_code == 200
 
 
+def test_revocation_without_a_token_parameter_is_invalid_request_saying_so(flows):
+    response = _post_as_web_app(flows, "/revoke", {"token_type_hint": "access_token"})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_request",
+        "error_description": "token is missing: send the token to revoke in the token form field "
+        "(RFC 7009 section 2.1)",
+    }
+
+
+def test_revoking_another_clients_token_is_refused_naming_both_clients(flows):
+    spa_tokens = flows.tokens("spa")
+
+    response = _revoke(flows, spa_tokens["access_token"])
+
+    # RFC 7009 §2.1: the request is refused, with an RFC 6749 §5.2 error (§2.2.1).
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_grant",
+        "error_description": "the token was issued to client 'spa', not to client 'web-app'; a "
+        "client may revoke only its own tokens (RFC 7009 section 2.1)",
+    }
+    assert _userinfo(flows, spa_tokens["access_token"]).status_code == 200
+
+
 # Introspection (RFC 7662)
 
 
@@ -294,6 +325,17 @@ def test_a_rotated_refresh_token_is_reported_inactive(flows):
 
     assert _introspect(flows, tokens["refresh_token"]) == {"active": False}
     assert _introspect(flows, rotated.get_json()["refresh_token"])["active"] is True
+
+
+def test_introspection_without_a_token_parameter_is_invalid_request_saying_so(flows):
+    response = _post_as_web_app(flows, "/introspect", {"token_type_hint": "access_token"})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_request",
+        "error_description": "token is missing: send the token to introspect in the token form "
+        "field (RFC 7662 section 2.1)",
+    }
 
 
 # The demo photos API (RFC 6750)
