@@ -26,7 +26,7 @@ from authlib.oidc.rpinitiated.end_session import _NonExpiringClaimsRegistry
 from flask import current_app, session
 from flask import request as http_request
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, ClaimError, DecodeError, JoseError
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
@@ -303,7 +303,7 @@ class EndSessionEndpoint(AuthlibEndSessionEndpoint):
             registry = _NonExpiringClaimsRegistry(now=int(clock.now()), nbf={"essential": False})
             registry.validate(token.claims)
         except JoseError as error:
-            raise InvalidRequestError(error.description) from error
+            raise InvalidRequestError(_id_token_hint_refused(error)) from error
         return dict(token.claims)
 
     def end_session(self, end_session_request) -> None:
@@ -313,6 +313,23 @@ class EndSessionEndpoint(AuthlibEndSessionEndpoint):
         # Without an id_token_hint the provider cannot be sure who is asking; the spec lets it
         # redirect anyway when the URI is registered (RP-Initiated Logout §3).
         return True
+
+
+def _id_token_hint_refused(error: JoseError) -> str:
+    """Why an id_token_hint was refused: RP-Initiated Logout §2 says the OP MUST validate that
+    it issued the ID token. joserfc's descriptions are terse, and empty for a bad signature."""
+    if isinstance(error, BadSignatureError):
+        why = (
+            "its signature does not verify with this provider's keys (published at jwks_uri): "
+            "the ID token was issued by another provider, or altered"
+        )
+    elif isinstance(error, DecodeError):
+        why = f"it is not a JWT ({error.description}); send the id_token of a token response"
+    elif isinstance(error, ClaimError):
+        why = f"its {error.claim} claim does not check out ({error.description})"
+    else:
+        why = f"this provider did not issue it ({error.description or error.error})"
+    return f"id_token_hint was refused: {why} (RP-Initiated Logout §2)"
 
 
 class UserInfoEndpoint(AuthlibUserInfoEndpoint):

@@ -25,6 +25,11 @@ def _register(client, **metadata):
     return client.post("/register", json=body)
 
 
+def _problem(response) -> str:
+    """The error a logout page shows, as the person reads it."""
+    return " ".join(html(response).select_one(".problem").get_text().split())
+
+
 def _code_for(flows: Flows, client_id: str, pkce: Pkce | None = None) -> str:
     params = redirect_params(
         flows.authorize(client_id, scope="openid", pkce=pkce, redirect_uri=CLIENT_CB)
@@ -151,6 +156,26 @@ def test_logout_with_an_id_token_hint_from_elsewhere_is_rejected(flows):
 
     assert response.status_code == 400
     assert html(response).h1.get_text() == "Logout request rejected"
+    assert _problem(response) == (
+        "invalid_request: id_token_hint was refused: it is not a JWT (Invalid header); send the "
+        "id_token of a token response (RP-Initiated Logout section 2)"
+    )
+
+
+def test_logout_with_an_id_token_hint_whose_signature_does_not_verify_says_so(flows):
+    header, payload, signature = flows.tokens()["id_token"].split(".")
+    altered = "A" if signature[0] != "A" else "B"
+
+    response = flows.client.get(
+        "/logout", query_string={"id_token_hint": f"{header}.{payload}.{altered}{signature[1:]}"}
+    )
+
+    assert response.status_code == 400
+    assert _problem(response) == (
+        "invalid_request: id_token_hint was refused: its signature does not verify with this "
+        "provider's keys (published at jwks_uri): the ID token was issued by another provider, "
+        "or altered (RP-Initiated Logout section 2)"
+    )
 
 
 def test_after_logout_the_next_authorization_asks_to_sign_in(client):
