@@ -12,15 +12,10 @@ from typing import Any
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as AuthlibRevocationEndpoint
-from authlib.oauth2.rfc7591 import (
-    ClientMetadataClaims,
-    ClientRegistrationEndpoint,
-    InvalidClientMetadataError,
-)
+from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospectionEndpoint
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as AuthlibDeviceEndpoint
 from authlib.oidc.core import UserInfoEndpoint as AuthlibUserInfoEndpoint
-from authlib.oidc.rpinitiated import ClientMetadataClaims as AuthlibLogoutMetadataClaims
 from authlib.oidc.rpinitiated import EndSessionEndpoint as AuthlibEndSessionEndpoint
 from authlib.oidc.rpinitiated.end_session import _NonExpiringClaimsRegistry
 from flask import current_app, session
@@ -30,6 +25,7 @@ from joserfc.errors import BadSignatureError, ClaimError, DecodeError, JoseError
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
+from .client_metadata import LogoutMetadataClaims, check_metadata_types
 from .config import DEVICE_CODE_GRANT, SCOPES
 from .grants.openid import user_claims
 from .instructor import holds_instructor_token, instructor_token
@@ -128,60 +124,6 @@ def _check_token_parameter(request, action: str, spec: str) -> None:
 def _presented_refresh_token(token: Token) -> bool:
     """Whether the request names the token's refresh value rather than its access value."""
     return token.refresh_token is not None and http_request.form.get("token") == token.refresh_token
-
-
-class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
-    """post_logout_redirect_uris, checked as RP-Initiated Logout §3.1 asks."""
-
-    def validate(self, now=None, leeway=0) -> None:
-        try:
-            super().validate(now, leeway)
-        except ValueError as error:  # Authlib raises a bare ValueError for this one rule
-            raise InvalidClientMetadataError(
-                "post_logout_redirect_uris may use http only for a confidential client or on "
-                "loopback (RP-Initiated Logout §3.1)"
-            ) from error
-
-
-# RFC 7591 §2 and RP-Initiated Logout §3.1: the JSON type of each metadata value. Authlib's claims
-# classes assume these types, so a number where a string belongs failed instead of being refused.
-STRING_METADATA = (
-    "token_endpoint_auth_method",
-    "client_name",
-    "client_uri",
-    "logo_uri",
-    "scope",
-    "tos_uri",
-    "policy_uri",
-    "jwks_uri",
-    "software_id",
-    "software_version",
-    "software_statement",
-)
-LIST_METADATA = (
-    "redirect_uris",
-    "post_logout_redirect_uris",
-    "grant_types",
-    "response_types",
-    "contacts",
-)
-
-
-def check_metadata_types(data: dict[str, Any]) -> None:
-    """Refuse client metadata whose values have the wrong JSON type (RFC 7591 §2, §3.2.2)."""
-    for name in STRING_METADATA:
-        if name in data and not isinstance(data[name], str):
-            raise InvalidClientMetadataError(f"{name} must be a string (RFC 7591 section 2)")
-    for name in LIST_METADATA:
-        value = data.get(name, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise InvalidClientMetadataError(
-                f"{name} must be an array of strings (RFC 7591 section 2)"
-            )
-    if "jwks" in data and not isinstance(data["jwks"], dict):
-        raise InvalidClientMetadataError(
-            "jwks must be a JSON Web Key Set object (RFC 7591 section 2)"
-        )
 
 
 class RegistrationEndpoint(ClientRegistrationEndpoint):
