@@ -1,13 +1,84 @@
 """Client metadata (RFC 7591 §2, RP-Initiated Logout §3.1) as dynamic registration receives it:
-the JSON type of each value, and the rules Authlib's claims classes leave to the server.
+the JSON type of each value, Authlib's checks restated in plain words naming the value, and the
+rules Authlib's claims classes leave to the server.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from authlib.oauth2.rfc7591 import InvalidClientMetadataError
+from authlib.common.urls import is_valid_url
+from authlib.oauth2.base import OAuth2Error
+from authlib.oauth2.rfc7591 import (
+    ClientMetadataClaims,
+    InvalidClientMetadataError,
+    InvalidRedirectURIError,
+)
 from authlib.oidc.rpinitiated import ClientMetadataClaims as AuthlibLogoutMetadataClaims
+from joserfc.errors import ClaimError
+
+EXAMPLE_REDIRECT_URI = "https://client.test/cb"
+# The discovery member (RFC 8414 §2) that lists the values Authlib accepts for each field.
+SUPPORTED = {
+    "scope": "scopes_supported",
+    "grant_types": "grant_types_supported",
+    "response_types": "response_types_supported",
+    "token_endpoint_auth_method": "token_endpoint_auth_methods_supported",
+}
+
+
+class RegistrationMetadataClaims(ClientMetadataClaims):
+    """RFC 7591 §2 metadata as Authlib checks it; each refusal names the value and the rule."""
+
+    def validate(self, now=None, leeway=0) -> None:
+        try:
+            super().validate(now, leeway)
+        except ClaimError as error:  # Authlib says only "Invalid claim: 'redirect_uris'"
+            raise self.refusal(error.claim) from error
+
+    def refusal(self, claim: str) -> OAuth2Error:
+        """The error for a value Authlib refused, in plain words (RFC 7591 §3.2.2)."""
+        value = self.get(claim)
+        if claim == "redirect_uris":
+            bad = next((uri for uri in value if not is_valid_url(uri, False)), value)
+            return InvalidRedirectURIError(
+                "redirect_uris must be a list of absolute URIs, each with a host and without a "
+                f"fragment, such as {EXAMPLE_REDIRECT_URI}; got '{bad}' (RFC 7591 §2, "
+                "RFC 6749 §3.1.2)"
+            )
+        if claim in SUPPORTED:
+            known = self.params.get(SUPPORTED[claim], [])
+            sent = value.split() if claim == "scope" else value
+            unknown = [sent] if isinstance(sent, str) else [v for v in sent if v not in known]
+            return InvalidClientMetadataError(
+                f"{claim} '{' '.join(unknown)}' is not supported by this provider, which "
+                f"supports {', '.join(known)} (its {SUPPORTED[claim]}; RFC 7591 §2)"
+            )
+        if claim == "jwks":
+            return InvalidClientMetadataError(
+                "jwks must be a JSON Web Key Set, and may not be sent with jwks_uri (RFC 7591 §2)"
+            )
+        return InvalidClientMetadataError(  # client_uri, logo_uri, tos_uri, policy_uri, jwks_uri
+            f"{claim} must be an absolute URL with a host; got '{value}' (RFC 7591 §2)"
+        )
+
+
+def check_grant_types_fit(metadata: dict[str, Any]) -> None:
+    """Refuse metadata that no client could use: the rules that span two fields (RFC 7591 §2)."""
+    grant_types = metadata.get("grant_types", ["authorization_code"])
+    if "authorization_code" in grant_types and not metadata.get("redirect_uris"):
+        raise InvalidRedirectURIError(
+            "redirect_uris is missing: a client of the authorization_code grant must register "
+            f"at least one, such as {EXAMPLE_REDIRECT_URI} (RFC 7591 §2, RFC 6749 §3.1.2.2)"
+        )
+    auth_method = metadata.get("token_endpoint_auth_method", "client_secret_basic")
+    if "client_credentials" in grant_types and auth_method == "none":
+        raise InvalidClientMetadataError(
+            "token_endpoint_auth_method none makes a public client, but only confidential "
+            "clients may use the client_credentials grant (RFC 6749 §4.4): register with "
+            "client_secret_basic or client_secret_post, or leave client_credentials out of "
+            "grant_types"
+        )
 
 
 class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
@@ -16,6 +87,15 @@ class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
     def validate(self, now=None, leeway=0) -> None:
         try:
             super().validate(now, leeway)
+        except ClaimError as error:  # Authlib says only "Invalid claim: '...'"
+            bad = next(
+                (uri for uri in self[error.claim] if not is_valid_url(uri, False)),
+                self[error.claim],
+            )
+            raise InvalidClientMetadataError(
+                f"{error.claim} must be a list of absolute URIs, each with a host and without a "
+                f"fragment; got '{bad}' (RP-Initiated Logout §3.1)"
+            ) from error
         except ValueError as error:  # Authlib raises a bare ValueError for this one rule
             raise InvalidClientMetadataError(
                 "post_logout_redirect_uris may use http only for a confidential client or on "

@@ -12,7 +12,7 @@ from typing import Any
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
 from authlib.oauth2.rfc6750 import InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as AuthlibRevocationEndpoint
-from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
+from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as AuthlibIntrospectionEndpoint
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint as AuthlibDeviceEndpoint
 from authlib.oidc.core import UserInfoEndpoint as AuthlibUserInfoEndpoint
@@ -25,8 +25,13 @@ from joserfc.errors import BadSignatureError, ClaimError, DecodeError, JoseError
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
-from .client_metadata import LogoutMetadataClaims, check_metadata_types
-from .config import DEVICE_CODE_GRANT, SCOPES
+from .client_metadata import (
+    LogoutMetadataClaims,
+    RegistrationMetadataClaims,
+    check_grant_types_fit,
+    check_metadata_types,
+)
+from .config import DEVICE_CODE_GRANT
 from .grants.openid import user_claims
 from .instructor import holds_instructor_token, instructor_token
 from .issuers import current_issuer
@@ -132,7 +137,9 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
     def __init__(self, server=None, claims_classes=None) -> None:
         # Authlib keeps only the metadata its claims classes name; without RP-Initiated Logout's
         # class a registered post_logout_redirect_uris would be dropped (RP-Initiated §3.1).
-        super().__init__(server, claims_classes or [ClientMetadataClaims, LogoutMetadataClaims])
+        super().__init__(
+            server, claims_classes or [RegistrationMetadataClaims, LogoutMetadataClaims]
+        )
 
     def authenticate_token(self, request) -> bool:
         # RFC 7591 §3: registration may be open, or need an initial access token. Beyond
@@ -158,16 +165,10 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
         return metadata()
 
     def save_client(self, client_info: dict, client_metadata: dict, request) -> Client:
+        check_grant_types_fit(client_metadata)
         auth_method = client_metadata.get("token_endpoint_auth_method", "client_secret_basic")
         grant_types = client_metadata.get("grant_types", ["authorization_code"])
-        if "authorization_code" in grant_types and not client_metadata.get("redirect_uris"):
-            raise InvalidRequestError(
-                "redirect_uris is required for the authorization_code grant (RFC 7591 §2)"
-            )
-        scope = client_metadata.get("scope", "openid profile email")
-        unknown = [s for s in scope.split() if s not in SCOPES]
-        if unknown:
-            raise InvalidRequestError(f"scope '{unknown[0]}' is unknown to this provider")
+        scope = client_metadata.get("scope", "openid profile email")  # checked by Authlib
         return store.add_client(
             Client(
                 client_id=client_info["client_id"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import (
     POST_LOGOUT_URI,
     REDIRECT_URI,
@@ -85,14 +87,106 @@ def test_public_registration_has_no_secret_and_uses_pkce(flows):
     assert response.status_code == 200, response.get_json()
 
 
-def test_registration_without_redirect_uris_for_the_code_grant_is_rejected(flows):
+def test_registration_without_redirect_uris_for_the_code_grant_is_invalid_redirect_uri(flows):
     response = flows.client.post(
         "/register", json={"client_name": "No callback", "grant_types": ["authorization_code"]}
     )
 
     assert response.status_code == 400
-    assert response.get_json()["error"]
-    assert "redirect_uris" in response.get_json()["error_description"]
+    assert response.get_json() == {
+        "error": "invalid_redirect_uri",
+        "error_description": "redirect_uris is missing: a client of the authorization_code "
+        "grant must register at least one, such as https://client.test/cb (RFC 7591 section 2, "
+        "RFC 6749 section 3.1.2.2)",
+    }
+
+
+@pytest.mark.parametrize(
+    "redirect_uris",
+    [["/cb"], [CLIENT_CB, "https://client.test/cb#done"], ["not a uri"]],
+    ids=["relative", "fragment", "not-a-uri"],
+)
+def test_registration_with_a_malformed_redirect_uri_is_invalid_redirect_uri_naming_it(
+    flows, redirect_uris
+):
+    response = _register(flows.client, redirect_uris=redirect_uris)
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_redirect_uri",
+        "error_description": "redirect_uris must be a list of absolute URIs, each with a host "
+        "and without a fragment, such as https://client.test/cb; got "
+        f"'{redirect_uris[-1]}' (RFC 7591 section 2, RFC 6749 section 3.1.2)",
+    }
+
+
+def test_registration_with_unknown_scopes_names_them_and_the_supported_ones(flows):
+    response = _register(flows.client, scope="openid photos.delete admin")
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_client_metadata",
+        "error_description": "scope 'photos.delete admin' is not supported by this provider, "
+        "which supports openid, profile, email, photos.read, photos.write (its "
+        "scopes_supported; RFC 7591 section 2)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "sent", "supported"),
+    [
+        ("grant_types", ["password"], "password", "grant_types_supported"),
+        ("response_types", ["token"], "token", "response_types_supported"),
+        (
+            "token_endpoint_auth_method",
+            "private_key_jwt",
+            "private_key_jwt",
+            "token_endpoint_auth_methods_supported",
+        ),
+    ],
+    ids=["grant_types", "response_types", "token_endpoint_auth_method"],
+)
+def test_registration_with_an_unsupported_value_names_it_and_the_discovery_member(
+    flows, field, value, sent, supported
+):
+    listed = ", ".join(flows.client.get("/.well-known/openid-configuration").get_json()[supported])
+
+    response = _register(flows.client, **{field: value})
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_client_metadata",
+        "error_description": f"{field} '{sent}' is not supported by this provider, which "
+        f"supports {listed} (its {supported}; RFC 7591 section 2)",
+    }
+
+
+def test_registration_of_a_public_client_for_client_credentials_is_refused(flows):
+    response = flows.client.post(
+        "/register",
+        json={"grant_types": ["client_credentials"], "token_endpoint_auth_method": "none"},
+    )
+
+    # Such a client could never obtain a token; the config file refuses it too.
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_client_metadata",
+        "error_description": "token_endpoint_auth_method none makes a public client, but only "
+        "confidential clients may use the client_credentials grant (RFC 6749 section 4.4): "
+        "register with client_secret_basic or client_secret_post, or leave client_credentials "
+        "out of grant_types",
+    }
+
+
+def test_registration_with_a_malformed_post_logout_redirect_uri_names_it(flows):
+    response = _register(flows.client, post_logout_redirect_uris=["nope"])
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_client_metadata",
+        "error_description": "post_logout_redirect_uris must be a list of absolute URIs, each "
+        "with a host and without a fragment; got 'nope' (RP-Initiated Logout section 3.1)",
+    }
 
 
 def test_registration_needs_a_json_body(flows):
