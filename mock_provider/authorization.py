@@ -47,6 +47,7 @@ from .grants import (
     OpenIDCode,
     ProofKey,
     RefreshTokenGrant,
+    RequestObjectRefusal,
 )
 from .issuers import active_faults, current_issuer, response_issuer
 from .models import Client, Token
@@ -315,7 +316,9 @@ def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server = AuthorizationServer()
     server.init_app(app)  # registers Authlib's default generator, which ours then replaces
     server.register_token_generator("default", AccessTokenGenerator())
-    server.register_grant(AuthorizationCodeGrant, [ProofKey(required=True), OpenIDCode()])
+    server.register_grant(
+        AuthorizationCodeGrant, [ProofKey(required=True), OpenIDCode(), RequestObjectRefusal()]
+    )
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(DeviceCodeGrant, [OpenIDCode()])

@@ -60,6 +60,8 @@ def metadata() -> dict[str, Any]:
         # An extension (RFC 8414 §2 allows more members): where the teaching seams are.
         "mock_provider_control_endpoint": f"{base_issuer()}/control",
         "request_parameter_supported": False,
+        # OIDC Discovery §3: omitted, this one would default to true.
+        "request_uri_parameter_supported": False,
         "claims_parameter_supported": False,
     }
 

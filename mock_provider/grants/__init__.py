@@ -7,6 +7,7 @@ from .implicit import ImplicitGrant
 from .openid import OpenIDCode
 from .proof_key import ProofKey
 from .refresh_token import RefreshTokenGrant
+from .request_object import RequestObjectRefusal
 
 __all__ = [
     "AuthorizationCodeGrant",
@@ -16,4 +17,5 @@ __all__ = [
     "OpenIDCode",
     "ProofKey",
     "RefreshTokenGrant",
+    "RequestObjectRefusal",
 ]

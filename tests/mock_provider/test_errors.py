@@ -200,6 +200,45 @@ def test_authorization_error_for_a_verified_client_redirects_with_error_state_an
     assert received["iss"] == config.issuer
 
 
+@pytest.mark.parametrize(
+    ("parameter", "error", "description"),
+    [
+        pytest.param(
+            "request",
+            "request_not_supported",
+            "request (a request object) was sent, but this provider does not support request "
+            "objects (its discovery says request_parameter_supported false): send the "
+            "authorization parameters in the query instead (OIDC Core section 6.1, "
+            "section 3.1.2.6)",
+            id="request",
+        ),
+        pytest.param(
+            "request_uri",
+            "request_uri_not_supported",
+            "request_uri was sent, but this provider does not fetch request objects (its "
+            "discovery says request_uri_parameter_supported false): send the authorization "
+            "parameters in the query instead (OIDC Core section 6.2, section 3.1.2.6)",
+            id="request_uri",
+        ),
+    ],
+)
+def test_request_object_is_refused_back_to_the_client_as_discovery_announces(
+    client, config, parameter, error, description
+):
+    value = "eyJhbGciOiJub25lIn0.e30." if parameter == "request" else "https://client.test/r/1"
+    discovery = client.get("/.well-known/openid-configuration").get_json()
+
+    response = authorize(client, authorize_params(**{parameter: value}))
+
+    assert discovery[f"{parameter}_parameter_supported"] is False
+    assert redirected_error(response) == {
+        "error": error,
+        "error_description": description,
+        "state": "af0ifjsldkj",
+        "iss": config.issuer,
+    }
+
+
 def test_repeated_redirect_uri_is_shown_on_a_page_because_it_cannot_be_verified(client):
     params = [*authorize_params().items(), ("redirect_uri", "http://evil.test/callback")]
 
