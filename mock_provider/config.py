@@ -83,6 +83,7 @@ class ProviderConfig:
     """Everything the provider needs to start. Tests build one directly; the CLI reads files."""
 
     issuer: str = "http://127.0.0.1:9000"
+    #: Any SQLAlchemy URL; in-memory SQLite (the default) means a throwaway file, removed at exit.
     database_url: str = "sqlite://"
     clients: tuple[ClientSpec, ...] = ()
     users: tuple[UserSpec, ...] = ()
@@ -128,12 +129,16 @@ class ProviderConfig:
             ),
         )
         config = config.replace(**overrides)
-        if config.auto_login and config.auto_login not in {u.username for u in config.users}:
-            raise ConfigError(
-                f"{source}: --auto-login names user '{config.auto_login}', which is not declared; "
-                f"expected one of {sorted(u.username for u in config.users)}"
-            )
+        config.check_auto_login(source, "--auto-login")
         return config
+
+    def check_auto_login(self, source: str, setting: str) -> None:
+        """The auto-login user must be one of the declared users."""
+        if self.auto_login and self.auto_login not in {u.username for u in self.users}:
+            raise ConfigError(
+                f"{source}: {setting} names user '{self.auto_login}', which is not declared; "
+                f"expected one of {sorted(u.username for u in self.users)}"
+            )
 
     def replace(self, **changes: Any) -> ProviderConfig:
         """Return a copy with some fields changed (None values are ignored)."""

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from .config import ProviderConfig, seed_sections
+from .config import ConfigError, ProviderConfig
 from .server import RunningProvider, serve_in_thread
 
 MARKER = "oauth_provider"
@@ -54,7 +54,11 @@ class OAuthProvider:
 
     def client(self, client_id: str):
         """The declared client's settings (its secret, redirect URIs, grant types, ...)."""
-        return next(c for c in self.config.clients if c.client_id == client_id)
+        for client in self.config.clients:
+            if client.client_id == client_id:
+                return client
+        declared = [c.client_id for c in self.config.clients]
+        raise LookupError(f"no client {client_id!r} is declared; the provider has {declared}")
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the provider's clock forward, so tokens and codes expire on demand."""
@@ -81,7 +85,14 @@ class OAuthProvider:
             self.issuer if path.startswith("/.well-known") else self.issuer.split("/scenarios/")[0]
         )
         response = self.http.request(method, root + path, timeout=10, **kwargs)
-        response.raise_for_status()
+        if not response.ok:  # the provider says what was wrong: pass it on
+            try:
+                reason = response.json().get("error_description", response.text)
+            except ValueError:
+                reason = response.text[:300]
+            raise requests.HTTPError(
+                f"{method} {path} answered {response.status_code}: {reason}", response=response
+            )
         return response.json()
 
 
@@ -96,10 +107,7 @@ def oauth_provider(
     request: pytest.FixtureRequest, oauth_provider_config
 ) -> Iterator[OAuthProvider]:
     """A mock OAuth 2.0 / OpenID Connect provider on a free loopback port, for one test."""
-    config = oauth_provider_config
-    marker = request.node.get_closest_marker(MARKER)
-    if marker is not None:
-        config = _declared(config, marker.kwargs)
+    config = _declared(oauth_provider_config, _marker_keywords(request.node))
     running = serve_in_thread(config)
     try:
         yield OAuthProvider(running)
@@ -107,12 +115,34 @@ def oauth_provider(
         running.stop()
 
 
+SECTIONS = ("clients", "users", "lifetimes")
+KEYWORDS = (*SECTIONS, "auto_login")
+SOURCE = f"@pytest.mark.{MARKER}"
+
+
+def _marker_keywords(node: pytest.Item) -> dict[str, Any]:
+    """The keywords of every oauth_provider marker on the test, its class and its module; the
+    closest marker wins for each keyword, so a test can change one thing a module declares."""
+    declared: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers(MARKER))):
+        if marker.args:
+            raise ConfigError(f"{SOURCE}: takes keywords only, got {marker.args!r}")
+        unknown = sorted(set(marker.kwargs) - set(KEYWORDS))
+        if unknown:
+            raise ConfigError(
+                f"{SOURCE}: unknown keyword {unknown[0]!r}; expected {', '.join(KEYWORDS)}"
+            )
+        declared.update(marker.kwargs)
+    return declared
+
+
 def _declared(base: ProviderConfig, declared: dict[str, Any]) -> ProviderConfig:
-    sections = seed_sections()
-    for section in ("clients", "users", "lifetimes"):
-        if declared.get(section) is not None:
-            sections[section] = declared[section]
-    config = ProviderConfig.from_mapping(
-        sections, f"@pytest.mark.{MARKER}", auto_login=declared.get("auto_login")
+    """`base` (the oauth_provider_config fixture) with the sections the markers declare."""
+    sections = {name: declared[name] for name in SECTIONS if declared.get(name) is not None}
+    parsed = ProviderConfig.from_mapping(sections, SOURCE)  # validates the declared sections
+    config = base.replace(
+        **{name: getattr(parsed, name) for name in sections},
+        auto_login=declared.get("auto_login"),
     )
-    return config.replace(database_url=base.database_url, clock_start=base.clock_start)
+    config.check_auto_login(SOURCE, "auto_login")
+    return config

@@ -7,7 +7,9 @@ conditional UPDATE each, so two racing requests can never both win.
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -40,23 +42,24 @@ POOL_SIZE = 12  # waitress serves with 8 threads
 
 
 def make_engine(database_url: str | None) -> Engine:
-    """Create the engine; with no URL, a throwaway SQLite file (in-memory can't span threads)."""
-    if database_url is None:
-        folder = Path(tempfile.mkdtemp(prefix="mock-provider-"))
-        database_url = f"sqlite:///{folder / 'provider.sqlite3'}"
-    url = make_url(database_url)
+    """Create the engine. No URL, or in-memory SQLite, gets a throwaway SQLite file instead
+    (removed at exit): an in-memory database lives in one connection, and each server thread
+    needs its own."""
+    url = make_url(database_url or "sqlite://")
     is_sqlite = url.get_backend_name() == "sqlite"
+    if is_sqlite and url.database in (None, "", ":memory:"):
+        folder = tempfile.mkdtemp(prefix="mock-provider-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        url = make_url(f"sqlite:///{Path(folder) / 'provider.sqlite3'}")
     # One pooled connection per server thread and a few more: connections opened beyond the pool
     # are closed after each use, and reopening costs more than the query. The most recently used
     # connection is handed out first: another connection's write empties a SQLite connection's
-    # page cache, so a connection that rests is a cold one. (In-memory SQLite keeps one
-    # connection per thread, so there is nothing to choose.)
-    in_memory = is_sqlite and url.database in (None, "", ":memory:")
+    # page cache, so a connection that rests is a cold one.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
         pool_size=POOL_SIZE,
-        **({} if in_memory else {"pool_use_lifo": True}),
+        pool_use_lifo=True,
     )
     if is_sqlite:
         event.listen(engine, "connect", _tune_sqlite)

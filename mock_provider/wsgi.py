@@ -6,7 +6,10 @@
 
 Every worker builds its own app from the same environment; the state they must share (clients,
 codes, tokens, keys, the clock) lives in the database, so give them a file or server database.
-MOCK_PROVIDER_AUTO_LOGIN names a seeded user to sign in without a page, for scripts and tests.
+MOCK_PROVIDER_CONFIG names a config file (as `--config`), MOCK_PROVIDER_AUTO_LOGIN a declared
+user to sign in without a page, for scripts and tests. MOCK_PROVIDER_ISSUER must be the address
+clients reach (gunicorn's bind is not known here); without it the issuer is
+http://127.0.0.1:9000.
 
 An issuer beyond loopback (a classroom's LAN address) needs MOCK_PROVIDER_INSTRUCTOR_TOKEN, the
 token the control API, registration and the VULNERABLE issuers then ask for, as
@@ -35,6 +38,7 @@ if issuer and not is_loopback(urlsplit(issuer).hostname or ""):
 
 app = create_app(
     ProviderConfig.load(
+        os.environ.get("MOCK_PROVIDER_CONFIG") or None,
         database_url=os.environ.get("MOCK_PROVIDER_DATABASE_URL"),
         issuer=issuer,
         auto_login=os.environ.get("MOCK_PROVIDER_AUTO_LOGIN") or None,

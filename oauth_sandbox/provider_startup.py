@@ -11,6 +11,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from sqlalchemy.engine import make_url
@@ -64,6 +65,14 @@ def announce(bound: BoundProvider, host: str, started: float) -> None:
             err=True,
         )
     issuer = config.issuer
+    path = urlsplit(issuer).path
+    if path:
+        click.echo(
+            f"mock_provider {warn}: the issuer has a path ({path}), but the provider serves its "
+            f"endpoints at the root of the address it listens on: clients reach them only "
+            f"through a proxy that strips {path}.",
+            err=True,
+        )
     root = issuer.split("/scenarios/")[0]
     lines = [
         f"mock_provider: issuer {click.style(issuer, bold=True)}",

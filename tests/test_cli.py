@@ -136,6 +136,22 @@ def test_provider_prints_its_issuer_and_answers_discovery_there(
     assert document["token_endpoint"] == f"http://127.0.0.1:{port}/token"
 
 
+def test_an_issuer_with_a_path_is_served_at_the_root_with_a_warning_saying_so(tmp_path):
+    process = launch(
+        "provider", "--port", "0", "--issuer", "http://127.0.0.1:9999/idp",
+        "--database", f"sqlite:///{tmp_path / 'p.db'}",
+    )  # fmt: skip
+    process.wait_for_line(re.compile(r"^ready in \d+ ms"), timeout=10)
+    process.popen.send_signal(signal.SIGINT)
+    process.finish()
+    process.close()
+
+    assert (
+        "the issuer has a path (/idp), but the provider serves its endpoints at the root of the "
+        "address it listens on: clients reach them only through a proxy that strips /idp."
+    ) in "\n".join(process.stderr)
+
+
 def test_provider_lists_seeded_clients_and_users_and_warns_on_stderr(provider_process):
     provider_process.wait_for_line(re.compile(r"^ready in \d+ ms"), timeout=10)
     provider_process.popen.send_signal(signal.SIGINT)

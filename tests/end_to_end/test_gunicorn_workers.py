@@ -290,3 +290,24 @@ def test_the_wsgi_app_refuses_an_issuer_beyond_loopback_without_an_instructor_to
     )  # fmt: skip
     assert started.returncode != 0
     assert "set MOCK_PROVIDER_INSTRUCTOR_TOKEN" in started.stderr
+
+
+def test_the_wsgi_app_serves_the_clients_of_the_config_file_it_is_given(tmp_path):
+    config = tmp_path / "provider.toml"
+    config.write_text('[clients.mine]\nclient_secret = "s"\ngrant_types = ["client_credentials"]\n')
+    env = {
+        **os.environ,
+        "MOCK_PROVIDER_DATABASE_URL": f"sqlite:///{tmp_path / 'provider.sqlite3'}",
+        "MOCK_PROVIDER_CONFIG": str(config),
+    }
+    script = (
+        "from mock_provider.wsgi import app\n"
+        "answer = app.test_client().post('/token', data={'grant_type': 'client_credentials'},"
+        " headers={'Authorization': 'Basic bWluZTpz'})\n"  # mine:s
+        "print(answer.status_code, answer.get_json()['token_type'])\n"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert started.stdout.strip() == "200 Bearer", started.stderr

@@ -83,3 +83,83 @@ def test_a_bad_declaration_names_the_marker_and_the_key(pytester):
     result.stdout.fnmatch_lines(
         ["*@pytest.mark.oauth_provider: [[]clients.x[]] unknown key 'redirect_uri'*"]
     )
+
+
+def test_a_misspelt_marker_keyword_fails_the_test_naming_it(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.oauth_provider(autologin="bob")
+        def test_it(oauth_provider):
+            assert oauth_provider.issuer  # never reached: the fixture fails first
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.oauth_provider: unknown keyword 'autologin'; expected clients, users, "
+            "lifetimes, auto_login*"
+        ]
+    )
+
+
+def test_the_marker_builds_on_an_overridden_config_and_on_the_modules_marker(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+        from mock_provider import ProviderConfig
+
+        pytestmark = pytest.mark.oauth_provider(
+            users={"dave": {"name": "Dave Doe"}}, auto_login="dave"
+        )
+
+        @pytest.fixture
+        def oauth_provider_config(tmp_path):
+            path = tmp_path / "provider.toml"
+            path.write_text(
+                '[clients.mine]\\nclient_secret = "s"\\ngrant_types = ["client_credentials"]\\n'
+            )
+            return ProviderConfig.load(path, database_url=f"sqlite:///{tmp_path / 'p.db'}")
+
+        @pytest.mark.oauth_provider(lifetimes={"access_token": 30})
+        def test_it(oauth_provider):
+            config = oauth_provider.config
+            assert [c.client_id for c in config.clients] == ["mine"]
+            assert [u.username for u in config.users] == ["dave"]
+            assert config.auto_login == "dave"
+            assert config.lifetimes.access_token == 30
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_refused_control_call_raises_with_the_providers_reason(oauth_provider):
+    with pytest.raises(requests.HTTPError) as raised:
+        oauth_provider.advance_clock(-100)
+
+    assert str(raised.value).startswith("POST /control/clock/advance answered 400: seconds must")
+    with pytest.raises(LookupError, match="no client 'nope' is declared"):
+        oauth_provider.client("nope")
+
+
+def test_a_config_without_a_database_serves_requests_from_every_thread():
+    # The default URL is in-memory SQLite, which lives in one connection: the provider swaps in
+    # a throwaway file, so the server's threads find the tables.
+    from mock_provider import ProviderConfig
+    from mock_provider.server import serve_in_thread
+
+    running = serve_in_thread(ProviderConfig.load())
+    try:
+        response = requests.post(
+            running.issuer + "/token",
+            data={"grant_type": "client_credentials"},
+            auth=("backend-service", "backend-service-secret"),
+            timeout=5,
+        )
+    finally:
+        running.stop()
+
+    assert response.status_code == 200, response.text
