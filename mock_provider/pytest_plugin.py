@@ -15,6 +15,7 @@ in the same shape as a config file:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,9 +141,8 @@ def _declared(base: ProviderConfig, declared: dict[str, Any]) -> ProviderConfig:
     """`base` (the oauth_provider_config fixture) with the sections the markers declare."""
     sections = {name: declared[name] for name in SECTIONS if declared.get(name) is not None}
     parsed = ProviderConfig.from_mapping(sections, SOURCE)  # validates the declared sections
-    config = base.replace(
-        **{name: getattr(parsed, name) for name in sections},
-        auto_login=declared.get("auto_login"),
-    )
+    config = base.replace(**{name: getattr(parsed, name) for name in sections})
+    if "auto_login" in declared:  # None too: it turns a farther marker's auto-login off
+        config = dataclasses.replace(config, auto_login=declared["auto_login"])
     config.check_auto_login(SOURCE, "auto_login")
     return config

@@ -132,16 +132,21 @@ def _playlist() -> dict | None:
         return None
     try:
         playlist = playlists.load(_config().playlist)
-        catalogue = {s.id: s for s in scenarios.catalogue(_config().issuer)}
+        listed = scenarios.catalogue(_config().issuer)
     except (playlists.PlaylistError, scenarios.ScenariosUnavailable) as error:
         return {"problem": str(error)}
+    catalogue = {s.id: s for s in listed if not scenarios.is_vulnerable_setting(s)}
+    attack_settings = {s.id for s in listed if scenarios.is_vulnerable_setting(s)}
     learner = session.get("learner")
     runs = current_app.extensions["sandbox"].runs.of(learner) if learner else []
     launched = {run.scenario.id for run in runs if run.scenario}
     return {
         "title": playlist.title,
         "entries": [(i, catalogue.get(i), i in launched) for i in playlist.scenarios],
-        "unknown": [i for i in playlist.scenarios if i not in catalogue],
+        "attack_settings": attack_settings,
+        "unknown": [
+            i for i in playlist.scenarios if i not in catalogue and i not in attack_settings
+        ],
     }
 
 

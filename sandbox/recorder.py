@@ -86,6 +86,9 @@ class Run:
     #: A deliberately VULNERABLE client, for one attack page only (e.g. "no-state", see
     #: flows/authorization_code.py); None for every other run.
     deviation: str | None = None
+    #: Held while a step is performed: two quick submits of one step (a second tab, a resubmit)
+    #: would otherwise both pass the "is this the current step" check and send it twice.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

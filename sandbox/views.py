@@ -101,6 +101,12 @@ def launch_scenario(scenario_id: str):
         ), 502
     if scenario is None:
         abort(404, f"The provider's catalogue has no scenario {scenario_id!r}.")
+    if scenarios.is_vulnerable_setting(scenario):
+        abort(
+            404,
+            f"{scenario_id!r} is a deliberately VULNERABLE setting, not a failure scenario: "
+            'demonstrate it from its page under "Secure and vulnerable" on the index page.',
+        )
     flow = FLOWS.get(scenario.flow)
     variant = flow.variant(scenario.variant) if flow and scenario.variant else None
     if flow is None or (scenario.variant and variant is None):
@@ -168,9 +174,10 @@ def perform(run_id: str, step_id: str):
     """Send the step's request (or run the client's check), then show the outcome."""
     run, flow = _run_or_404(run_id)
     this = flow.step(step_id) if step_id in flow_ids(flow) else None
-    if this is None or this.perform is None or step_id != _current_step(run, flow) or run.error:
-        abort(409, "That step cannot be performed now: follow the steps in order.")
-    _perform(run, this)
+    with run.lock:
+        if this is None or this.perform is None or step_id != _current_step(run, flow) or run.error:
+            abort(409, "That step cannot be performed now: follow the steps in order.")
+        _perform(run, this)
     return redirect(url_for(".step", run_id=run.id, step_id=step_id))
 
 
@@ -178,12 +185,13 @@ def perform(run_id: str, step_id: str):
 def finish(run_id: str):
     """Run to the end: perform every remaining back-channel step in order."""
     run, flow = _run_or_404(run_id)
-    while not run.error and (current := _current_step(run, flow)):
-        this = flow.step(current)
-        if this.perform is None or this.channel == "front":
-            break  # the browser (or the user on a second screen) must take this step
-        if not _perform(run, this):
-            break  # stopped, or a repeated step (polling) waits for the learner's next press
+    with run.lock:
+        while not run.error and (current := _current_step(run, flow)):
+            this = flow.step(current)
+            if this.perform is None or this.channel == "front":
+                break  # the browser (or the user on a second screen) must take this step
+            if not _perform(run, this):
+                break  # stopped, or a repeated step (polling) waits for the learner's next press
     return redirect(
         url_for(".step", run_id=run.id, step_id=_current_step(run, flow) or flow.steps[-1].id)
     )
@@ -201,12 +209,15 @@ def callback():
     if run is None:
         # RFC 6749 §10.12: a response whose state this browser never sent is not acted on.
         return render_template("flows/unknown_state.html", params=request.args), 400
-    if "authorization_response" in run.completed:
-        abort(409, "This run already received its authorization response.")
-    authorization_code.receive_callback(run, request.url)
-    run.completed.append("authorization_request")
-    if not run.error:
-        run.completed.append("authorization_response")
+    with run.lock:
+        if "authorization_request" in run.completed:
+            # One request, one response: a second callback (the Back button, a repeated state)
+            # is not acted on, even when the first one stopped the run.
+            abort(409, "This run already received its authorization response; start a new run.")
+        authorization_code.receive_callback(run, request.url)
+        run.completed.append("authorization_request")
+        if not run.error:
+            run.completed.append("authorization_response")
     return redirect(url_for(".step", run_id=run.id, step_id="authorization_response"))
 
 

@@ -135,7 +135,7 @@ def test_a_callback_whose_state_is_not_ours_is_refused_with_a_page(browser):
         assert "token" not in session
 
 
-@pytest.mark.oauth_provider  # no auto-login: alice signs in and sees the consent page
+@pytest.mark.oauth_provider(auto_login=None)  # alice signs in and sees the consent page
 def test_pressing_deny_at_the_provider_ends_on_a_page_that_says_access_denied(browser):
     to_provider = browser.get(APP_URL + "/login").headers["Location"]
     back = answer_consent(to_provider, "Deny")

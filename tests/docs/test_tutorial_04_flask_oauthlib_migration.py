@@ -155,7 +155,7 @@ def test_login_sends_state_and_pkce_and_ends_on_the_dashboard(browser, oauth_pro
     assert oauth_provider.log()[0]["request"] == "GET /userinfo"
 
 
-@pytest.mark.oauth_provider  # no auto-login: alice signs in and sees the consent page
+@pytest.mark.oauth_provider(auto_login=None)  # alice signs in and sees the consent page
 def test_pressing_deny_ends_on_a_page_that_says_so_not_on_an_error(browser):
     to_provider = browser.get(APP_URL + "/login").headers["Location"]
     back = answer_consent(to_provider, "Deny")

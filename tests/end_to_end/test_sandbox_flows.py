@@ -7,7 +7,10 @@ carries it: the test follows the authorization link over real HTTP and brings th
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -128,6 +131,46 @@ def test_callback_with_a_state_this_browser_never_sent_is_not_acted_on(provider)
 
     assert response.status_code == 400
     assert "started no flow with" in response.get_data(as_text=True)
+
+
+def test_a_second_callback_after_one_that_stopped_the_run_is_not_acted_on(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "confidential-pkce")
+    link = page(learner.get(path)).find("a", string="Follow the link to the provider")
+    granted = urlsplit(
+        requests.get(link["href"], allow_redirects=False, timeout=10).headers["Location"]
+    )
+    state = parse_qs(granted.query)["state"][0]
+    denied = learner.get(f"/callback?error=access_denied&state={state}&iss={provider.issuer}")
+
+    again = learner.get(f"{granted.path}?{granted.query}")  # Back, then Allow this time
+
+    assert denied.status_code == 302
+    assert again.status_code == 409
+    assert "already received its authorization response" in again.get_data(as_text=True)
+    stopped = page(learner.get(denied.headers["Location"]))
+    assert "access_denied" in stopped.text
+
+
+def test_two_quick_submits_of_one_step_send_it_once(provider):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "confidential-pkce")
+    follow_authorization_link(learner, path)
+    action = path.rsplit("/steps/", 1)[0] + "/steps/token_request"
+    token = page(learner.get(action)).find("input", attrs={"name": "csrf_token"})["value"]
+    together = threading.Barrier(2)
+
+    def submit() -> int:
+        together.wait()
+        return learner.post(action, data={"csrf_token": token}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: submit(), range(2)))
+
+    assert statuses == [302, 409]
+    assert "invalid_grant" not in page(learner.get(action)).text
+    log = requests.get(f"{provider.issuer}/control/log", timeout=5).json()["entries"]
+    assert [entry["request"] for entry in log].count("POST /token") == 1
 
 
 def test_sandbox_learns_a_second_issuer_from_discovery_alone(provider, tmp_path):

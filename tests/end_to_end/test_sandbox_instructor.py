@@ -163,6 +163,26 @@ def test_playlist_reports_an_id_the_provider_does_not_know(provider, tmp_path):
     assert shown.select("section.playlist li")[1].find("button") is None
 
 
+def test_a_vulnerable_setting_in_a_playlist_points_to_its_attack_page_and_cannot_be_launched(
+    provider, tmp_path
+):
+    playlist = tmp_path / "attacks.toml"
+    playlist.write_text('title = "Attacks"\nscenarios = ["code-replay", "vulnerable-implicit"]\n')
+    learner = create_app(
+        SandboxConfig(issuer=provider.issuer, base_url=SANDBOX, playlist=playlist)
+    ).test_client()
+
+    entry = page(learner.get("/instructor")).select("section.playlist li")[1]
+    launched = learner.post(
+        "/scenarios/vulnerable-implicit/runs", data={"csrf_token": form_token(learner)}
+    )
+
+    assert entry.find("button") is None
+    assert "a deliberately VULNERABLE setting" in entry.get_text(" ", strip=True)
+    assert launched.status_code == 404
+    assert "not a failure scenario" in launched.get_data(as_text=True)
+
+
 @pytest.fixture
 def other_provider():
     """A provider that is not the mock one: its discovery document names no control API."""
