@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from . import instructor_token
+from .answers import loads
 from .discovery import DiscoveryError, discover
 
 
@@ -42,7 +43,7 @@ def call(method: str, url: str, **form: Any) -> dict[str, Any]:
         response = requests.request(
             method, url, data=form or None, headers=instructor_token.bearer(), timeout=10
         )
-        body = response.json()
+        body = loads(response.content)
     except (requests.RequestException, ValueError) as error:
         raise ControlUnavailable(f"{method} {url} failed ({type(error).__name__}).") from None
     if response.status_code == 401:

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from . import instructor_token
+from .answers import UnusableAnswer, json_object
 from .recorder import Run
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -50,11 +51,16 @@ def discover(issuer: str, run: Run | None = None) -> ProviderMetadata:
             "running? Start both apps with `oauth-sandbox`, or point the sandbox at a running "
             "issuer with `oauth-sandbox sandbox --issuer URL`."
         ) from None
-    document = response.json() if response.ok else None
-    if not isinstance(document, dict):
+    if not response.ok:
         raise DiscoveryError(
             f"{issuer}{WELL_KNOWN} answered {response.status_code} without a JSON document."
         )
+    try:
+        document = json_object(response, f"{issuer}{WELL_KNOWN}")
+    except UnusableAnswer as error:
+        raise DiscoveryError(
+            f"{error} A discovery document is a JSON object (OIDC Discovery 1.0 §4.2)."
+        ) from None
     # OIDC Discovery §4.3: the issuer in the document MUST be identical to the one asked.
     if document.get("issuer") != issuer:
         raise DiscoveryError(

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import WWWAuthenticate
 
 from . import annotations, id_tokens, instructor_token
+from .answers import loads
 from .recorder import Exchange
 
 JWT_PARAMETERS = ("id_token", "access_token", "id_token_hint")
@@ -132,7 +133,10 @@ def when(timestamp: Any) -> str:
     """A Unix time as UTC and relative to now: '2026-11-21 10:00:00 UTC (in 59 min)'."""
     if not isinstance(timestamp, int | float):
         return ""
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
+    try:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
+    except (OverflowError, OSError, ValueError):  # a claim from the provider, past year 9999
+        return ""
     return f"{stamp} ({id_tokens.relative(timestamp - time.time())})"
 
 
@@ -175,7 +179,7 @@ def qr_code(text: str, label: str) -> Markup:
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

@@ -7,7 +7,6 @@ signature; the claim checks are plain comparisons, written out so a learner can 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,8 @@ from authlib.oidc.core.util import create_half_hash
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+
+from .answers import loads
 
 CLOCK_SKEW = 120  # seconds of clock difference tolerated between client and provider
 
@@ -41,19 +42,22 @@ class Expected:
 
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """Header and claims of a compact JWS, for display only; None if it is not one."""
+    """Header and claims of a compact JWS, for display only; None if it is not one, or if its
+    payload is not a JSON object of claims (RFC 7519 §7.2)."""
     try:
         extracted = jws.extract_compact(token.encode())
-        return dict(extracted.protected), json.loads(extracted.payload)
-    except (JoseError, ValueError, TypeError):
+        header, claims = dict(extracted.protected), loads(extracted.payload)
+    except (JoseError, ValueError, TypeError, RecursionError):  # joserfc parses the header
         return None
+    return (header, claims) if isinstance(claims, dict) else None
 
 
 def checklist(id_token: str, jwks: dict[str, Any], expected: Expected) -> list[Check]:
     """Every check of OIDC Core §3.1.3.7, in the spec's order, each with its verdict."""
     decoded = decode_unverified(id_token)
     if decoded is None:
-        return [Check("format", False, "the ID token is not a compact JWS", "RFC 7515 §7.1")]
+        reason = "the ID token is not a compact JWS whose payload is a JSON object of claims"
+        return [Check("format", False, reason, "RFC 7515 §7.1")]
     header, claims = decoded
     return [
         _signature(id_token, header, jwks),
@@ -75,13 +79,13 @@ def _signature(id_token: str, header: dict[str, Any], jwks: dict[str, Any]) -> C
     try:
         keys = KeySet.import_key_set(jwks)
         key = keys.get_by_kid(kid) if kid else None
-    except (JoseError, ValueError):
+    except (JoseError, ValueError, TypeError, KeyError):  # a JWKS without a list of keys
         key = None
     if key is None:
         return Check("signature", False, f"no key with kid {kid!r} in the provider's JWKS", spec)
     try:
         jws.deserialize_compact(id_token, key, algorithms=["RS256"])
-    except JoseError:
+    except (JoseError, ValueError, TypeError):
         return Check("signature", False, f"the RS256 signature does not verify with {kid}", spec)
     return Check("signature", True, f"RS256 signature verified with the JWKS key {kid}", spec)
 

@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from . import instructor_token
+from .answers import loads
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Exchange:
     def response_json(self) -> Any:
         """The response body as JSON, or None when it is not JSON."""
         try:
-            return requests.models.complexjson.loads(self.response_body)
+            return loads(self.response_body)
         except ValueError:
             return None
 

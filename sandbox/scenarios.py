@@ -17,6 +17,7 @@ from typing import Any
 import requests
 
 from . import annotations, control_api, mistakes
+from .answers import loads
 from .flows import Flow
 from .recorder import Run
 
@@ -82,7 +83,11 @@ def at_step(run: Run, step_id: str) -> list[Scenario]:
     """The scenarios that break at `step_id`, for the step page's "What could go wrong here"."""
     control = run.provider.control_api if run.provider else None
     entries = _entries(control, timeout=5) if control else None
-    found = [Scenario.from_json(e) for e in entries or [] if e.get("step") == step_id]
+    found = [
+        Scenario.from_json(e)
+        for e in entries or []
+        if isinstance(e, dict) and e.get("step") == step_id
+    ]
     return [scenario for scenario in found if not is_vulnerable_setting(scenario)]
 
 
@@ -101,7 +106,7 @@ def _entries(control: str, timeout: float) -> list[dict[str, Any]] | None:
         return entries
     try:
         response = requests.get(f"{control}/scenarios", timeout=timeout)
-        body = response.json() if response.ok else None
+        body = loads(response.content) if response.ok else None
     except (requests.RequestException, ValueError):
         return None
     if not isinstance(body, dict) or not isinstance(body.get("scenarios"), list):

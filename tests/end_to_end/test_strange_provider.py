@@ -1,0 +1,153 @@
+"""A provider may answer anything: the sandbox stops the run naming what came, never a 500.
+
+The provider here is a few lines of Flask that answers as a well-behaved provider would, except
+at the one endpoint a test makes strange: an HTML page where JSON belongs, a JSON list where an
+object belongs, an expires_in that is not a number, a 500. Each test drives the sandbox's pages
+as a learner does and reads what the page says.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask, redirect, request
+from werkzeug.serving import make_server
+
+from .sandbox_pages import follow_authorization_link, make_sandbox, send, start, submit
+
+HTML_PAGE = "<!doctype html><html><body>Welcome to our portal</body></html>"
+DEEPLY_NESTED = "[" * 5000 + "]" * 5000
+
+
+@dataclass
+class StrangeProvider:
+    issuer: str
+    #: path (without the leading slash) -> (body, status, Content-Type): what it answers there
+    #: instead of the well-behaved answer.
+    strange: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+
+    def answer(self, path: str, body: Any, status: int = 200, content_type: str = "") -> None:
+        """Make `path` answer `body` (JSON-encoded unless it is a string)."""
+        if not isinstance(body, str):
+            body, content_type = json.dumps(body), content_type or "application/json"
+        self.strange[path] = (body, status, content_type or "text/html; charset=utf-8")
+
+
+def _segment(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def _well_behaved(issuer: str) -> dict[str, Any]:
+    id_token = ".".join(
+        [_segment({"alg": "RS256", "kid": "k1"}), _segment({"iss": issuer, "sub": "alice"}), "c2ln"]
+    )
+    return {
+        ".well-known/openid-configuration": {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "registration_endpoint": f"{issuer}/register",
+            "jwks_uri": f"{issuer}/jwks",
+            "device_authorization_endpoint": f"{issuer}/device_authorization",
+        },
+        "register": {"client_id": "strange-client", "client_secret": "s3cret"},
+        "token": {"access_token": "at", "token_type": "Bearer", "expires_in": 3600}
+        | {"id_token": id_token, "scope": "photos.read photos.write"},
+        "jwks": {"keys": []},
+        "device_authorization": {
+            "device_code": "dc",
+            "user_code": "WDJB-MJHT",
+            "verification_uri": f"{issuer}/device",
+            "expires_in": 600,
+        },
+    }
+
+
+@pytest.fixture
+def provider() -> Iterator[StrangeProvider]:
+    app = Flask("strange")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    strange = StrangeProvider(f"http://127.0.0.1:{server.server_port}")
+    usual = _well_behaved(strange.issuer)
+
+    @app.get("/authorize")
+    def authorize():
+        back = {"code": "c0de", "state": request.args["state"], "iss": strange.issuer}
+        return redirect(f"{request.args['redirect_uri']}?{urlencode(back)}")
+
+    @app.route("/<path:path>", methods=["GET", "POST"])
+    def answer(path: str):
+        if path in strange.strange:
+            body, status, content_type = strange.strange[path]
+            return body, status, {"Content-Type": content_type}
+        return usual[path], 201 if path == "register" else 200
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield strange
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=2)
+
+
+def _text(response) -> str:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser").get_text(" ")
+
+
+def _stopped(soup: BeautifulSoup) -> str:
+    """What the step page says about why the flow stopped."""
+    alert = soup.find(class_="problem", role="alert")
+    assert alert is not None, soup.get_text()[:2000]
+    assert "The flow stopped." in alert.text
+    return alert.text
+
+
+def test_an_html_discovery_document_refuses_the_provider_saying_it_is_not_json(provider):
+    provider.answer(".well-known/openid-configuration", HTML_PAGE)
+    learner = make_sandbox(provider.issuer)
+
+    response = submit(learner, "/", "/flows/authorization-code/runs")
+
+    said = _text(response)
+    assert response.status_code == 502
+    assert "answered 200 with text/html; charset=utf-8, not JSON" in said
+    assert "it begins '<!doctype html>" in said
+    assert "did not answer" not in said
+
+
+def test_the_index_page_opens_beside_an_html_discovery_document_and_says_why(provider):
+    provider.answer(".well-known/openid-configuration", HTML_PAGE)
+
+    response = make_sandbox(provider.issuer).get("/")
+
+    assert response.status_code == 200
+    assert "not JSON" in _text(response)
+
+
+def test_a_discovery_document_nested_too_deeply_is_not_json(provider):
+    provider.answer(".well-known/openid-configuration", DEEPLY_NESTED, content_type="text/json")
+
+    response = submit(make_sandbox(provider.issuer), "/", "/flows/authorization-code/runs")
+
+    assert response.status_code == 502
+    assert "answered 200 with text/json, not JSON" in _text(response)
+
+
+def test_a_jwks_without_keys_fails_the_signature_check(provider):
+    provider.answer("jwks", {"no": "keys"})
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "authorization-code")
+    follow_authorization_link(learner, path)
+    send(learner, path, "token_request")
+
+    page = send(learner, path, "id_token_validation")
+
+    assert "no key with kid 'k1' in the provider's JWKS" in page.get_text()
