@@ -11,6 +11,7 @@ import requests
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .answers import UnusableAnswer, beginning
 from .config import SandboxConfig
 from .provider_client import Registrations
 from .recorder import RunStore
@@ -62,6 +63,7 @@ def create_app(config: SandboxConfig | None = None) -> Flask:
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _problem)
     app.register_error_handler(requests.RequestException, _provider_unreachable)
+    app.register_error_handler(UnusableAnswer, _unusable_answer)
     return app
 
 
@@ -88,6 +90,8 @@ def _problem(error: HTTPException):
 def _provider_unreachable(error: requests.RequestException):
     """A back-channel request that got no answer (provider stopped, restarting, too slow): say
     which provider, and that the run waits on its step, instead of a 500."""
+    if error.response is not None:
+        return _unusable_answer(error)  # an HTTPError: it did answer, with an error status
     sent = error.request.url if error.request is not None and error.request.url else None
     where = urlsplit(sent) if sent else None
     provider = (
@@ -104,3 +108,16 @@ def _provider_unreachable(error: requests.RequestException):
     return render_template(
         "problem.html", title="The provider did not answer", problem=problem
     ), status
+
+
+def _unusable_answer(error: UnusableAnswer | requests.RequestException):
+    """The provider answered, but with something the sandbox cannot use: say what came."""
+    answer = error.response if isinstance(error, requests.RequestException) else None
+    problem = (
+        f"{answer.url} answered {answer.status_code}; {beginning(answer)}."
+        if answer is not None
+        else str(error)
+    )
+    return render_template(
+        "problem.html", title="The provider's answer cannot be used", problem=problem
+    ), 502

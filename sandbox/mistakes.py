@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
+from .answers import UnusableAnswer
 from .id_tokens import Check
 from .provider_client import ClientCredentials
 from .recorder import Run
@@ -240,6 +241,8 @@ def _replayed(run: Run, step: str, send: Callable[[], Any], what: str, spec: str
         send()
     except OAuthError as error:
         reason = f"{what}, was refused: {error.error}: {error.description}"
+    except UnusableAnswer as error:
+        reason = f"{what}, got an answer the client cannot read: {error}"
     else:
         reason = f"{what}, was accepted: the provider does not detect the replay"
     run.checks.setdefault(step, []).append(Check("replay", False, reason, spec))

@@ -17,6 +17,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from requests.adapters import BaseAdapter
 
 from . import instructor_token
+from .answers import UnusableAnswer, beginning, is_seconds, json_object, loads, shown
 from .discovery import ProviderMetadata
 from .recorder import Run
 
@@ -56,6 +57,9 @@ def oauth_session(run: Run, step: str, credentials: ClientCredentials, **kwargs:
     )
     session.headers.update(instructor_token.vulnerable_issuers())
     session.hooks["response"].append(run.response_hook(step))
+    # Authlib's seam for a provider's quirks: the answer is checked before Authlib reads it.
+    session.register_compliance_hook("access_token_response", token_response)
+    session.register_compliance_hook("refresh_token_response", token_response)
     return session
 
 
@@ -70,6 +74,36 @@ def preview(
     except Captured as captured:
         return captured.request
     raise RuntimeError("the previewed call sent no request")
+
+
+#: Members of a token response that are strings when present (RFC 6749 §5.1, §5.2).
+TOKEN_STRINGS = ("access_token", "token_type", "refresh_token", "id_token", "scope", "error")
+
+
+def token_response(response: requests.Response) -> requests.Response:
+    """A token endpoint answer the client can read, or UnusableAnswer naming what came instead.
+
+    Authlib would raise an HTTP error for a 5xx (which reads as "no answer"), and a ValueError or
+    TypeError for a body that is not a JSON object or an expires_in that is not a number."""
+    if response.status_code >= 500:
+        raise UnusableAnswer(
+            f"The token endpoint answered {response.status_code}, a failure of its own, not a "
+            f"token response (RFC 6749 §5.1, §5.2); {beginning(response)}."
+        )
+    token = json_object(response, "The token endpoint")
+    for name in TOKEN_STRINGS:
+        if token.get(name) is not None and not isinstance(token[name], str):
+            raise UnusableAnswer(
+                f"The token endpoint's {name} is {shown(token[name])}, not a string "
+                "(RFC 6749 §5.1, §5.2)."
+            )
+    for name in ("expires_in", "expires_at"):
+        if token.get(name) is not None and not is_seconds(token[name]):
+            raise UnusableAnswer(
+                f"The token endpoint's {name} is {shown(token[name])}, not a number of seconds "
+                "(RFC 6749 §5.1)."
+            )
+    return response
 
 
 class Registrations:
@@ -102,19 +136,25 @@ class Registrations:
         )
         session.hooks["response"].append(run.response_hook("registration_request"))
         response = session.post(provider.registration_endpoint, json=metadata, timeout=10)
-        body = (
-            response.json()
-            if response.headers.get("Content-Type", "").startswith("application/json")
-            else {}
-        )
+        try:
+            body = json_object(response, "The registration endpoint")
+        except UnusableAnswer as error:
+            raise RegistrationError(f"The provider cannot register the sandbox: {error}") from None
         if response.status_code != 201 or "client_id" not in body:
             raise RegistrationError(
                 f"The provider refused to register the sandbox ({response.status_code}: "
                 f"{body.get('error_description') or body.get('error') or response.text[:200]})."
             )
+        # RFC 7591 §3.2.1: client_id (and client_secret, when one is issued) are strings.
+        secret = body.get("client_secret")
+        if not isinstance(body["client_id"], str) or not isinstance(secret, str | None):
+            raise RegistrationError(
+                f"The registration endpoint answered with client_id {shown(body['client_id'])} "
+                f"and client_secret {shown(secret)}; each must be a string (RFC 7591 §3.2.1)."
+            )
         credentials = ClientCredentials(
             client_id=body["client_id"],
-            client_secret=body.get("client_secret"),
+            client_secret=secret,
             token_endpoint_auth_method=metadata["token_endpoint_auth_method"],
         )
         with self._lock:
@@ -127,7 +167,7 @@ def _generation(provider: ProviderMetadata) -> str | None:
     if not provider.control_api:
         return None
     try:
-        return requests.get(provider.control_api, timeout=5).json().get("generation")
+        return loads(requests.get(provider.control_api, timeout=5).content).get("generation")
     except (requests.RequestException, ValueError, AttributeError):
         return None
 

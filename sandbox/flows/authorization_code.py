@@ -15,6 +15,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
 from .. import id_tokens, instructor_token, mistakes, provider_view
+from ..answers import UnusableAnswer, json_object
 from ..provider_client import ClientCredentials, oauth_session, preview
 from ..recorder import Exchange, Run
 from .base import DISCOVERY, Flow, Step, Variant
@@ -147,6 +148,9 @@ def exchange_code(run: Run) -> None:
     except OAuthError as error:
         run.error = f"{error.error}: {error.description}"
         return
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
     run.client_state["tokens"] = dict(token)
     mistakes.repeat(run, "token_request", lambda: call(_token_session(run)))
 
@@ -157,10 +161,17 @@ def validate_id_token(run: Run) -> None:
     if not id_token:
         run.error = "The token response has no id_token, so there is nothing to validate."
         return
+    if not run.provider.jwks_uri:
+        run.error = "The discovery document names no jwks_uri, so no key can check the signature."
+        return
     session = requests.Session()
     session.headers.update(instructor_token.vulnerable_issuers())
     session.hooks["response"].append(run.response_hook("jwks_request"))
-    jwks = session.get(run.provider.jwks_uri, timeout=10).json()
+    try:
+        jwks = json_object(session.get(run.provider.jwks_uri, timeout=10), "The jwks_uri")
+    except UnusableAnswer as error:  # RFC 7517 §5: a JWK Set is a JSON object
+        run.error = str(error)
+        return
     expected = id_tokens.Expected(
         issuer=run.provider.issuer,
         client_id=run.credentials.client_id,
@@ -187,10 +198,13 @@ def preview_userinfo_request(run: Run) -> requests.PreparedRequest:
 def request_userinfo(run: Run) -> None:
     """Ask for the user's claims with the access token (OIDC Core §5.3)."""
     response = _userinfo_call(run)(_session(run, "userinfo_request"))
-    if response.ok:
-        run.client_state["userinfo"] = response.json()
-    else:
+    if not response.ok:
         run.error = f"userinfo answered {response.status_code}"
+        return
+    try:  # OIDC Core §5.3.2: the claims are a JSON object
+        run.client_state["userinfo"] = json_object(response, "The userinfo endpoint")
+    except UnusableAnswer as error:
+        run.error = str(error)
 
 
 def _session(run: Run, step: str, credentials: ClientCredentials | None = None):

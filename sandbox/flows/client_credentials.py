@@ -10,6 +10,7 @@ from __future__ import annotations
 import requests
 from authlib.integrations.base_client import OAuthError
 
+from ..answers import UnusableAnswer
 from ..id_tokens import Check
 from ..provider_client import oauth_session, preview
 from ..recorder import Run
@@ -47,8 +48,11 @@ def request_token(run: Run) -> None:
     except OAuthError as error:
         run.error = f"{error.error}: {error.description}"
         return
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
     run.client_state["tokens"] = dict(token)
-    granted = token.get("scope", SCOPE)
+    granted = token.get("scope") or SCOPE  # RFC 6749 §5.1: absent means as requested
     run.checks["client_credentials_request"] = [
         Check(
             "refresh_token",

@@ -13,6 +13,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 
 from .. import annotations
+from ..answers import UnusableAnswer, is_seconds, json_object, shown
 from ..discovery import is_web_url
 from ..provider_client import oauth_session, preview
 from ..recorder import Run
@@ -64,11 +65,11 @@ def preview_device_authorization(run: Run) -> requests.PreparedRequest:
 def request_device_authorization(run: Run) -> None:
     """Ask for a device_code and a user_code (RFC 8628 §3.1, §3.2)."""
     response = _device_authorization_call(run)(_session(run, "device_authorization_request"))
-    body = (
-        response.json()
-        if response.headers.get("Content-Type", "").startswith("application/json")
-        else {}
-    )
+    try:
+        body = json_object(response, "The device authorization endpoint")
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
     if not response.ok or "device_code" not in body:
         run.error = (
             f"The provider refused the device authorization request ({response.status_code}: "
@@ -83,9 +84,28 @@ def request_device_authorization(run: Run) -> None:
             "The provider's verification_uri is missing or not an http(s) URL (RFC 8628 §3.2)."
         )
         return
+    if unusable := _unusable_device_field(body):
+        run.error = unusable
+        return
     run.client_state.update({name: body.get(name) for name in DEVICE_FIELDS})
     # RFC 8628 §3.2: interval is optional; without it the client waits 5 seconds.
-    run.client_state["interval"] = body.get("interval") or 5
+    run.client_state["interval"] = int(body.get("interval") or 5)
+
+
+def _unusable_device_field(body: dict) -> str | None:
+    """Why the codes cannot be used (RFC 8628 §3.2: the codes are strings, the times numbers)."""
+    for name in ("device_code", "user_code"):
+        if not isinstance(body.get(name), str):
+            return (
+                f"The provider's {name} is {shown(body.get(name))}, not a string (RFC 8628 §3.2)."
+            )
+    for name in ("expires_in", "interval"):
+        if body.get(name) is not None and not is_seconds(body[name]):
+            return (
+                f"The provider's {name} is {shown(body[name])}, not a number of seconds "
+                "(RFC 8628 §3.2)."
+            )
+    return None
 
 
 def show_user_code(run: Run) -> None:
@@ -114,6 +134,9 @@ def poll(run: Run) -> bool:
         token = _token_call(run)(_session(run, "device_token_polling"))
     except OAuthError as error:
         return _still_pending(run, error.error)
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return False
     run.client_state["tokens"] = dict(token)
     return True
 

@@ -16,6 +16,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 
 from .. import instructor_token, mistakes
+from ..answers import UnusableAnswer, json_object
 from ..id_tokens import Check, decode_unverified, relative
 from ..provider_client import preview
 from ..recorder import Run
@@ -62,7 +63,12 @@ def advance_clock(run: Run) -> None:
     if not response.ok:
         run.error = f"The control API answered {response.status_code}: {response.text[:200]}"
         return
-    run.checks["clock_advance"] = _expiry_checks(run, response.json().get("now"))
+    try:
+        now = json_object(response, "The control API").get("now")
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
+    run.checks["clock_advance"] = _expiry_checks(run, now)
 
 
 def _expiry_checks(run: Run, provider_now: Any) -> list[Check]:
@@ -115,6 +121,9 @@ def refresh(run: Run) -> None:
     except OAuthError as error:
         run.error = f"{error.error}: {error.description}"
         return
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
     # A real client forgets the spent refresh token; the sandbox keeps it for the last steps.
     run.client_state["spent_refresh_token"] = old["refresh_token"]
     run.client_state["tokens"] = dict(token)
@@ -148,6 +157,9 @@ def reuse_spent_refresh_token(run: Run) -> None:
     call = _refresh_call(run.client_state["spent_refresh_token"], run.provider.token_endpoint)
     try:
         call(bearer_session(run, "refresh_token_reuse"))
+    except UnusableAnswer as error:
+        run.error = str(error)
+        return
     except OAuthError as error:
         status = run.exchanges_of("refresh_token_reuse")[-1].status
         run.checks["refresh_token_reuse"] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import requests
 
+from ..answers import UnusableAnswer, json_object
 from ..id_tokens import Check
 from ..provider_client import preview
 from ..recorder import Run
@@ -34,7 +35,11 @@ def _introspect(run: Run, step: str, active: bool) -> None:
         run.error = "This provider names no introspection_endpoint in its discovery document."
         return
     response = _introspection_call(run)(bearer_session(run, step))
-    body = response.json() if response.ok else {}
+    try:
+        body = json_object(response, "The introspection endpoint") if response.ok else {}
+    except UnusableAnswer as error:  # RFC 7662 §2.2: the answer is a JSON object
+        run.error = str(error)
+        return
     said = body.get("active")
     run.checks[step] = [
         Check(

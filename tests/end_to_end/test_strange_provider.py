@@ -141,6 +141,77 @@ def test_a_discovery_document_nested_too_deeply_is_not_json(provider):
     assert "answered 200 with text/json, not JSON" in _text(response)
 
 
+def test_a_registration_answered_with_a_json_list_refuses_the_provider_naming_the_list(provider):
+    provider.answer("register", ["strange-client"], status=201)
+
+    response = submit(make_sandbox(provider.issuer), "/", "/flows/authorization-code/runs")
+
+    said = _text(response)
+    assert response.status_code == 502
+    assert "The registration endpoint answered 201 with a JSON list" in said
+    assert """it begins '["strange-client"]'""" in said
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "said"),
+    [
+        (HTML_PAGE, 200, "The token endpoint answered 200 with text/html; charset=utf-8, not JSON"),
+        (["at"], 200, "The token endpoint answered 200 with a JSON list"),
+        (DEEPLY_NESTED, 200, "The token endpoint answered 200 with text/html; charset=utf-8"),
+        ({"access_token": "at", "token_type": "Bearer", "expires_in": "soon"}, 200, "expires_in"),
+        ({"access_token": 42, "token_type": "Bearer"}, 200, "access_token is 42, not a string"),
+        ("Internal trouble", 500, "The token endpoint answered 500"),
+    ],
+    ids=["html", "json-list", "nested", "expires_in", "access_token", "500"],
+)
+def test_a_strange_token_response_stops_the_client_credentials_run_naming_it(
+    provider, body, status, said
+):
+    provider.answer("token", body, status=status)
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "client-credentials")
+
+    stopped = _stopped(send(learner, path, "client_credentials_request"))
+
+    assert said in stopped
+    assert "did not answer" not in stopped
+
+
+def test_a_non_numeric_expires_in_is_named_with_its_value(provider):
+    provider.answer("token", {"access_token": "at", "token_type": "Bearer", "expires_in": "soon"})
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "client-credentials")
+
+    stopped = _stopped(send(learner, path, "client_credentials_request"))
+
+    assert "expires_in is 'soon', not a number of seconds (RFC 6749 §5.1)" in stopped
+
+
+def test_a_token_endpoint_answering_500_to_the_code_exchange_is_reported_as_an_answer(provider):
+    provider.answer("token", "Internal trouble: database on fire", status=500)
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "authorization-code")
+    follow_authorization_link(learner, path)
+
+    stopped = _stopped(send(learner, path, "token_request"))
+
+    assert "The token endpoint answered 500" in stopped
+    assert "it begins 'Internal trouble: database on fire'" in stopped
+    assert "did not answer" not in stopped
+
+
+def test_a_jwks_answered_with_a_json_list_stops_id_token_validation_naming_it(provider):
+    provider.answer("jwks", [{"kty": "RSA"}])
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "authorization-code")
+    follow_authorization_link(learner, path)
+    send(learner, path, "token_request")
+
+    stopped = _stopped(send(learner, path, "id_token_validation"))
+
+    assert "The jwks_uri answered 200 with a JSON list" in stopped
+
+
 def test_a_jwks_without_keys_fails_the_signature_check(provider):
     provider.answer("jwks", {"no": "keys"})
     learner = make_sandbox(provider.issuer)
@@ -151,3 +222,26 @@ def test_a_jwks_without_keys_fails_the_signature_check(provider):
     page = send(learner, path, "id_token_validation")
 
     assert "no key with kid 'k1' in the provider's JWKS" in page.get_text()
+
+
+def test_a_device_authorization_answered_with_a_json_list_stops_the_run_naming_it(provider):
+    provider.answer("device_authorization", ["dc", "WDJB-MJHT"])
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "device-authorization")
+
+    stopped = _stopped(send(learner, path, "device_authorization_request"))
+
+    assert "The device authorization endpoint answered 200 with a JSON list" in stopped
+
+
+def test_a_device_code_that_is_not_a_string_stops_the_run_naming_it(provider):
+    provider.answer(
+        "device_authorization",
+        {"device_code": ["dc"], "user_code": "U", "verification_uri": f"{provider.issuer}/d"},
+    )
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "device-authorization")
+
+    stopped = _stopped(send(learner, path, "device_authorization_request"))
+
+    assert "device_code is ['dc'], not a string (RFC 8628 §3.2)" in stopped
