@@ -245,3 +245,14 @@ def test_a_device_code_that_is_not_a_string_stops_the_run_naming_it(provider):
     stopped = _stopped(send(learner, path, "device_authorization_request"))
 
     assert "device_code is ['dc'], not a string (RFC 8628 §3.2)" in stopped
+
+
+def test_an_api_answering_a_status_no_rfc_names_fails_the_status_check_naming_it(provider):
+    provider.answer("api/photos", "{}", status=299, content_type="application/json")
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "client-credentials")
+    send(learner, path, "client_credentials_request")
+
+    page = send(learner, path, "resource_request")
+
+    assert "the API answered 299, where 200 was expected" in page.get_text()
