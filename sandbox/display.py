@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -68,14 +69,29 @@ def url_params(url: str) -> list[tuple[str, str, Any]]:
 
 
 def request_params(exchange: Exchange) -> list[tuple[str, str, Any]]:
-    """Query and form parameters of the request, each with its annotation."""
+    """Query and form parameters of the request, each with its annotation: the one for the
+    value sent and the endpoint it goes to (grant_type=refresh_token quotes RFC 6749 §6)."""
     pairs = parse_qsl(urlsplit(exchange.url).query)
     content_type = exchange.request_headers.get("Content-Type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
         pairs += parse_qsl(exchange.request_body)
     elif content_type.startswith("application/json"):
         pairs += list(_json_object(exchange.request_body).items())
-    return [(name, value, annotations.parameter(name)) for name, value in pairs]
+    endpoint = annotations.endpoint_of(exchange.step)
+    return [(name, value, annotations.parameter(name, value, endpoint)) for name, value in pairs]
+
+
+def sent_parameters(
+    exchanges: Iterable[Exchange], preview: Exchange | None = None, url: str = ""
+) -> set[str] | None:
+    """The names of the parameters a step page shows being sent: in its exchanges, in its
+    preview, and in `url` (the authorization URL, shown before the browser follows it).
+    None when the page shows no request at all."""
+    shown = [x for x in (*exchanges, preview) if x is not None]
+    if not shown and not url:
+        return None
+    names = {name for x in shown for name, _, _ in request_params(x)}
+    return names | {name for name, _ in parse_qsl(urlsplit(url).query)}
 
 
 def response_params(exchange: Exchange) -> list[tuple[str, Any, Any]]:
@@ -189,6 +205,7 @@ TEMPLATE_GLOBALS = {
     "raw_request": raw_request,
     "raw_response": raw_response,
     "request_params": request_params,
+    "sent_parameters": sent_parameters,
     "url_params": url_params,
     "client_state_rows": client_state_rows,
     "response_params": response_params,

@@ -127,7 +127,8 @@ def _exchange_section(number: int, exchange: Exchange) -> list[str]:
     note = _note(exchange.step)
     channel = CHANNELS.get(exchange.channel, exchange.channel)
     lines = [f"## {number}. {_title(exchange.step)}", ""]
-    lines += [f"*{note.spec} · {channel}*", "", f"> {note.notice}", ""] if note else [channel, ""]
+    notice = note.notice_for(display.sent_parameters([exchange])) if note else ""
+    lines += [f"*{note.spec} · {channel}*", "", f"> {notice}", ""] if note else [channel, ""]
     lines += ["Request:", "", *_fenced(display.raw_request(exchange))]
     if exchange.status:
         lines += ["", "Response:", "", *_fenced(display.raw_response(exchange))]

@@ -2,7 +2,8 @@
 
 `docs/reference/glossary.md` holds a heading, a sentence and `MARKER`. On that page only,
 `on_page_markdown` replaces the marker with `render()`: every parameter, claim and error code in
-`sandbox.annotations.all_annotations()`, with its text, spec section and quote. A new annotation
+`sandbox.annotations.all_annotations()`, with its text, spec section and quote, and the section
+and quote that rule it instead for a given value or endpoint. A new annotation
 therefore appears in the glossary without anyone editing the docs, and the page cannot drift from
 what the sandbox's step pages say. `tests/docs/test_glossary.py` calls `render()` directly.
 
@@ -16,7 +17,7 @@ import re
 
 from mkdocs.exceptions import PluginError
 
-from sandbox.annotations import Annotation, all_annotations
+from sandbox.annotations import Annotation, Source, all_annotations
 
 #: The page the hook fills in, relative to docs/.
 PAGE = "reference/glossary.md"
@@ -55,7 +56,19 @@ def render_entry(kind: str, entry: Annotation) -> str:
     ]
     if entry.quote:
         lines += ["", f"> {_plain(entry.quote)}"]
+    for context, source in contexts(entry):
+        lines += ["", f"{context}: {_plain(source.spec)}"]
+        if source.quote:
+            lines += ["", f"> {_plain(source.quote)}"]
     return "\n".join(lines)
+
+
+def contexts(entry: Annotation) -> list[tuple[str, Source]]:
+    """Where another section rules the name, as the step pages show it: for a value sent
+    (`grant_type=refresh_token`) or at an endpoint (`token` at the introspection endpoint)."""
+    by_value = [(f"With the value `{value}`", rule) for value, rule in entry.by_value.items()]
+    at = [(f"At the `{endpoint}`", rule) for endpoint, rule in entry.by_endpoint.items()]
+    return by_value + at
 
 
 def render() -> str:

@@ -53,6 +53,16 @@ def test_every_annotation_appears_with_its_spec_section(kind, annotation):
     assert hook._plain(annotation.text) in entry
     if annotation.quote:
         assert f"> {hook._plain(annotation.quote)}" in entry
+    for context, source in hook.contexts(annotation):
+        assert f"{context}: {hook._plain(source.spec)}\n\n> {hook._plain(source.quote)}" in entry
+
+
+def test_a_parameter_ruled_by_several_sections_lists_each_with_its_quote():
+    entry = _entry("parameters", "grant_type")
+
+    assert "With the value `refresh_token`: RFC 6749 §6" in entry
+    assert '> Value MUST be set to "refresh\\_token".' in entry
+    assert "At the `introspection_endpoint`: RFC 7662 §2.1" in _entry("parameters", "token")
 
 
 def test_anchors_are_unique_even_when_a_name_is_both_a_parameter_and_a_claim():

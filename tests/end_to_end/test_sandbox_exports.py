@@ -157,7 +157,7 @@ def test_markdown_handout_shows_each_exchange_as_raw_http_with_its_title_and_not
     for exchange in exports.exchanges(recorded.run):
         note = annotations.step(exchange.step)
         assert note.title in handout
-        assert f"> {note.notice}" in handout
+        assert f"> {note.notice_for(display.sent_parameters([exchange]))}" in handout
         assert f"```http\n{display.raw_request(exchange)}\n```" in handout
     assert "- **state**: passed." in handout
     assert "- **aud**: passed." in handout
