@@ -3,6 +3,7 @@ spec sentence and the side panel, for every variant and scenario that changes th
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 from .sandbox_pages import (
@@ -19,6 +20,11 @@ from .sandbox_pages import (
 
 def notice(soup: BeautifulSoup) -> str:
     return soup.select_one("article.main > p.notice").text
+
+
+def words(text: str) -> str:
+    """Text as a reader sees it: runs of white space (line breaks in the template) as one."""
+    return " ".join(text.split())
 
 
 def quoted(soup: BeautifulSoup, name: str) -> list[tuple[str, str]]:
@@ -147,3 +153,21 @@ def test_token_quotes_introspection_on_the_introspection_pages_and_revocation_on
     assert quoted(revocation_page, "token_type_hint") == [
         ("RFC 7009 §2.1", "A hint about the type of the token submitted for revocation.")
     ]
+
+
+@pytest.mark.parametrize("variant", ["confidential-pkce", "classic"])
+def test_side_panel_says_the_sandbox_shows_the_secret_it_sends_on_purpose(provider, variant):
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "authorization-code", variant)
+    follow_authorization_link(learner, path)
+
+    token_page = send(learner, path, "token_request")
+
+    raw = token_page.select("section.exchange pre.raw")[0].text
+    curl = token_page.select_one("details.curl pre").text
+    assert "Authorization: Basic " in raw
+    assert "Authorization: Basic " in curl
+    side_note = words(token_page.select_one("section[aria-labelledby=client-state] > p.note").text)
+    assert "the browser never sees the secrets" not in side_note
+    assert "This flow never sends the browser the client secret" in side_note
+    assert "the sandbox shows them to you on these pages on purpose, as a teaching aid" in side_note
