@@ -256,3 +256,21 @@ def test_an_api_answering_a_status_no_rfc_names_fails_the_status_check_naming_it
     page = send(learner, path, "resource_request")
 
     assert "the API answered 299, where 200 was expected" in page.get_text()
+
+
+def test_a_control_api_answering_json_nested_too_deeply_leaves_the_step_page_standing(provider):
+    # A provider may claim the mock provider's control API and answer anything there.
+    discovery = _well_behaved(provider.issuer)[".well-known/openid-configuration"]
+    control = f"{provider.issuer}/control"
+    provider.answer(
+        ".well-known/openid-configuration",
+        discovery | {"mock_provider_control_endpoint": control},
+    )
+    for path in ("control", "control/log", "control/clock", "control/scenarios"):
+        provider.answer(path, DEEPLY_NESTED, content_type="application/json")
+    learner = make_sandbox(provider.issuer)
+    path = start(learner, "client-credentials")
+
+    sent = send(learner, path, "client_credentials_request")  # the page lists the provider's log
+
+    assert "access_token" in sent.get_text()
