@@ -99,11 +99,17 @@ def response_params(exchange: Exchange) -> list[tuple[str, Any, Any]]:
     body = exchange.response_json
     if not isinstance(body, dict):
         return []
-    lookup = annotations.claim if exchange.step == "userinfo_request" else annotations.parameter
+    endpoint = annotations.endpoint_of(exchange.step)  # an error's section depends on where
+    claims = exchange.step == "userinfo_request"
     return [
-        (name, value, _error_code(name, value) or lookup(name) or annotations.parameter(name))
+        (name, value, _error_code(name, value) or _member(name, value, endpoint, claims))
         for name, value in body.items()
     ]
+
+
+def _member(name: str, value: Any, endpoint: str, claims: bool) -> Any:
+    """A response member's annotation: a claim's for userinfo, else the parameter's."""
+    return (claims and annotations.claim(name)) or annotations.parameter(name, value, endpoint)
 
 
 def challenge(exchange: Exchange) -> list[tuple[str, str, Any]]:

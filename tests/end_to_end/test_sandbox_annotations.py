@@ -83,6 +83,8 @@ def test_token_request_without_code_verifier_scenario_says_none_is_sent(provider
     assert "code_verifier" not in token_page.select("section.exchange pre.raw")[0].text
     assert "it carries no code_verifier" in notice(token_page)
     assert "If the authorization request sent a code_challenge" in notice(token_page)
+    # The token endpoint's error answer is defined in RFC 6749 §5.2, not §4.1.2.1 (a redirect).
+    assert [cite for cite, _ in quoted(token_page, "error_description")] == ["RFC 6749 §5.2"]
 
 
 def test_markdown_handout_notice_follows_what_the_classic_token_request_carried(provider):
