@@ -38,16 +38,20 @@ OPEN_TO_ALL = {
 @bp.before_request
 def require_instructor_token():
     """Beyond loopback, a control request must carry the instructor token (see OPEN_TO_ALL)."""
-    if instructor_token() is None or (request.method == "GET" and request.endpoint in OPEN_TO_ALL):
+    reads = request.method in ("GET", "HEAD")
+    if instructor_token() is None or (reads and request.endpoint in OPEN_TO_ALL):
         return None
-    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if holds_instructor_token(sent):
+    scheme, _, sent = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and holds_instructor_token(sent.strip()):  # RFC 9110 §11.1
         return None
-    return _problem(
+    response, status = _problem(
         401,
         "the control API needs the instructor token printed at start-up, sent as "
         "'Authorization: Bearer <token>', because the provider is reachable beyond loopback",
     )
+    # RFC 9110 §15.5.2: a 401 carries a challenge.
+    response.headers["WWW-Authenticate"] = 'Bearer realm="mock_provider control API"'
+    return response, status
 
 
 @bp.get("")
@@ -75,8 +79,10 @@ def advance_clock():
     raw = (request.get_json(silent=True) or {}) if request.is_json else request.form
     seconds = raw.get("seconds") if isinstance(raw, dict) or hasattr(raw, "get") else None
     try:
+        if isinstance(seconds, bool):  # JSON true is not a number of seconds
+            raise TypeError
         amount = float(seconds)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit integer
         return _problem(
             400, f"seconds must be a number of seconds to move forward, got {seconds!r}"
         )
@@ -127,7 +133,7 @@ def list_scenarios():
 def read_log():
     """The request log, newest first; `client_id` filters it, `limit` caps it (default 50)."""
     limit = request.args.get("limit", "50")
-    if not limit.isdigit() or not 0 < int(limit) <= 1000:
+    if not (limit.isascii() and limit.isdigit()) or not 0 < int(limit) <= 1000:
         return _problem(400, f"limit must be a whole number from 1 to 1000, got {limit!r}")
     entries = store.read_log(request.args.get("client_id"), int(limit))
     return jsonify({"entries": [_entry(e) for e in entries]})

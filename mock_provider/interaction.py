@@ -231,6 +231,8 @@ def device():
     user = signed_in_user()
     device_code = store.find_user_code(user_code) if user_code else None
     problem = None
+    if device_code is not None and device_code.issuer != current_issuer():
+        device_code = None  # another issuer's code: each scenario is an issuer of its own
     if user_code and (device_code is None or device_code.is_expired()):
         problem = f"The code {user_code} is unknown or has expired. Check the device's screen."
     elif device_code is not None and device_code.decision is not None:

@@ -59,6 +59,14 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 "provider (RFC 6749 §4.1.3)",
             )
             return None
+        if row.grant.issuer != current_issuer():  # each scenario is an issuer of its own
+            request_log.check(
+                "authorization code",
+                False,
+                f"code '{_short(code)}' was issued by {row.grant.issuer}; redeem it at that "
+                "issuer's token endpoint (each scenario is an issuer of its own)",
+            )
+            return None
         if row.redeemed_at is not None:
             _revoke_after_replay(row)
             return None

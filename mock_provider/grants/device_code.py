@@ -6,6 +6,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc8628 import DeviceCodeGrant as AuthlibDeviceCodeGrant
 
 from .. import clock, request_log, store
+from ..issuers import current_issuer
 from ..models import Client, DeviceCode, User
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: the interval MUST be increased by 5 seconds
@@ -31,6 +32,12 @@ class DeviceCodeGrant(AuthlibDeviceCodeGrant):
             failure = (
                 f"device_code was issued to client '{device.client_id}', not to client "
                 f"'{polling}' (RFC 6749 §5.2)"
+            )
+            request_log.check("device_code", False, failure)
+            raise InvalidGrantError(failure)
+        if device.issuer != current_issuer():  # each scenario is an issuer of its own
+            failure = (
+                f"device_code was issued by {device.issuer}; poll that issuer's token endpoint"
             )
             request_log.check("device_code", False, failure)
             raise InvalidGrantError(failure)

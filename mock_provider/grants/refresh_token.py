@@ -7,6 +7,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 
 from .. import request_log, store
 from ..config import SCOPES
+from ..issuers import current_issuer
 from ..models import Token, User
 from .authorization_code import CONFIDENTIAL_AND_PUBLIC
 
@@ -24,6 +25,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             failure = "this is an access token; send the refresh_token from the token response"
         elif token is None:
             failure = "refresh_token was not issued by this provider"
+        # Whose token it is comes before whether it was spent: another client presenting a
+        # rotated refresh token must not revoke the owner's grant (RFC 6749 §6).
+        elif token.client_id != self.request.client.client_id:
+            failure = f"refresh_token was issued to client '{token.client_id}', not to this one"
+        elif token.grant.issuer != current_issuer():
+            failure = (
+                f"refresh_token was issued by {token.grant.issuer}; refresh it at that issuer's "
+                "token endpoint (each scenario is an issuer of its own)"
+            )
         elif token.rotated_at is not None:
             _revoke_after_reuse(token)
             return None
@@ -31,8 +41,6 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             failure = f"refresh_token was revoked ({token.grant.revoked_reason or 'revocation'})"
         elif token.is_refresh_token_expired():
             failure = "refresh_token has expired; the user must sign in again (RFC 6749 §6)"
-        elif token.client_id != self.request.client.client_id:
-            failure = f"refresh_token was issued to client '{token.client_id}', not to this one"
         request_log.check("refresh_token", failure is None, failure or "valid and unused")
         if failure:
             return None

@@ -69,6 +69,7 @@ def test_polling_before_the_user_decides_is_authorization_pending(client):
 
     assert response.status_code == 400
     assert response.get_json()["error"] == "authorization_pending"
+    assert "has not approved or denied" in response.get_json()["error_description"]
 
 
 def test_polling_again_at_once_is_slow_down_and_the_interval_grows_by_five(client):
@@ -79,6 +80,7 @@ def test_polling_again_at_once_is_slow_down_and_the_interval_grows_by_five(clien
 
     assert response.status_code == 400
     assert response.get_json()["error"] == "slow_down"
+    assert "the interval is now 5 seconds longer" in response.get_json()["error_description"]
     pending = client.get("/control/state").get_json()["pending_device_codes"]
     assert [p["interval"] for p in pending] == [body["interval"] + 5]  # RFC 8628 §3.5
 
@@ -177,6 +179,7 @@ def test_expired_device_code_gets_expired_token(client):
 
     assert response.status_code == 400
     assert response.get_json()["error"] == "expired_token"
+    assert "the device_code has expired" in response.get_json()["error_description"]
 
 
 def test_device_code_is_single_use(client):
@@ -247,3 +250,24 @@ def test_polling_another_clients_device_code_is_invalid_grant_naming_both_client
         "error_description": f"device_code was issued to client 'tv-app', not to client "
         f"'{other}' (RFC 6749 section 5.2)",
     }
+
+
+def test_a_device_code_issued_at_the_root_issuer_is_refused_at_a_scenarios_token_endpoint(client):
+    body = _start(client)
+
+    response = client.post(
+        "/scenarios/wrong-audience/token",
+        data={
+            "grant_type": DEVICE_GRANT,
+            "device_code": body["device_code"],
+            "client_id": "tv-app",
+        },
+    )
+    entered = submit(
+        client, client.get("/scenarios/wrong-audience/device"), user_code=body["user_code"]
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert "poll that issuer's token endpoint" in response.get_json()["error_description"]
+    assert "is unknown or has expired" in html(entered).get_text()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from mock_provider import create_app
 from mock_provider.faults import FAULTS
 
 from .conftest import (
@@ -180,6 +183,66 @@ def test_clock_advance_refuses_a_non_number(client):
 
     assert response.status_code == 400
     assert "seconds must be a number" in response.get_json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "sent", [True, "1" + "0" * 400, 1e400], ids=["true", "400-digit", "infinity"]
+)
+def test_clock_advance_refuses_a_json_value_that_is_no_usable_number(client, sent):
+    body = '{"seconds": ' + ("true" if sent is True else str(sent)) + "}"
+
+    response = client.post("/control/clock/advance", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "seconds must be" in response.get_json()["error_description"]
+
+
+def test_a_log_limit_in_a_digit_that_is_not_ascii_is_refused(client):
+    response = client.get("/control/log", query_string={"limit": "\u00b2"})  # superscript two
+
+    assert response.status_code == 400
+    assert "limit must be a whole number from 1 to 1000" in response.get_json()["error_description"]
+
+
+def test_beyond_loopback_a_control_call_without_the_token_gets_a_bearer_challenge(config):
+    instructor = create_app(config.replace(instructor_token="t0k3n")).test_client()
+
+    refused = instructor.get("/control/log")
+    lower_case = instructor.get("/control/log", headers={"Authorization": "bearer t0k3n"})
+    open_head = instructor.head("/control/clock")
+
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert lower_case.status_code == 200  # RFC 9110 §11.1: the scheme is case-insensitive
+    assert open_head.status_code == 200
+
+
+def test_a_code_issued_at_the_root_issuer_is_refused_at_a_scenarios_token_endpoint(flows):
+    pkce = Pkce.new()
+    code = flows.code(pkce=pkce)
+
+    response = flows.redeem(code, verifier=pkce.verifier, prefix="/scenarios/alg-none")
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_grant"
+    assert (
+        "was issued by http://127.0.0.1:9000; redeem it at that issuer"
+        in response.get_json()["error_description"]
+    )
+
+
+def test_a_refresh_token_issued_at_the_root_issuer_is_refused_at_a_scenarios_token_endpoint(
+    flows,
+):
+    tokens = flows.tokens()
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+
+    elsewhere = flows.token_request(form, "web-app", prefix="/scenarios/refresh-token-expired")
+    at_home = flows.refresh(tokens["refresh_token"])
+
+    assert elsewhere.status_code == 400
+    assert "refresh it at that issuer's token endpoint" in elsewhere.get_json()["error_description"]
+    assert at_home.status_code == 200
 
 
 # Keys

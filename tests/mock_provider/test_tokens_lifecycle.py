@@ -127,6 +127,23 @@ def test_expired_refresh_token_is_invalid_grant(flows):
     assert "expired" in response.get_json()["error_description"]
 
 
+def test_another_client_presenting_a_rotated_refresh_token_does_not_revoke_the_owners_grant(
+    flows,
+):
+    first = flows.tokens()
+    second = flows.refresh(first["refresh_token"]).get_json()
+
+    stranger = flows.refresh(first["refresh_token"], client_id="spa")
+    owner = flows.refresh(second["refresh_token"])
+
+    assert stranger.status_code == 400
+    assert (
+        "was issued to client 'web-app', not to this one"
+        in stranger.get_json()["error_description"]
+    )
+    assert owner.status_code == 200
+
+
 def test_refresh_token_of_another_client_is_rejected(flows):
     first = flows.tokens("spa")
 
