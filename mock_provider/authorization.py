@@ -87,8 +87,6 @@ UNDESCRIBED = {
     # The device grant's polling answers (RFC 8628 §3.5).
     "authorization_pending": "the user has not approved or denied this device code yet; poll "
     "again after the interval (RFC 8628 §3.5)",
-    "slow_down": "polled sooner than the interval allows, so the interval is now 5 seconds "
-    "longer; wait that long between polls (RFC 8628 §3.5)",
     "expired_token": "the device_code has expired before the user approved it; start again "
     "with a new device authorization request (RFC 8628 §3.5)",
 }

@@ -108,11 +108,15 @@ def test_polls_answer_pending_then_slow_down_then_the_tokens(device_flow, oauth_
     output, _, _ = run_while_person_decides(device_flow, oauth_provider, capsys, "Approve")
 
     polls = re.findall(r"^   poll \d+, .*$", output, re.MULTILINE)
+    pending = (
+        "authorization_pending: the user has not approved or denied this device code yet; poll "
+        "again after the interval (RFC 8628 section 3.5)"
+    )
     assert polls == [
-        "   poll 1, at once: authorization_pending",
+        f"   poll 1, at once: {pending}",
         "   poll 2, at once: slow_down: polled 0.0 s after the previous poll; the interval is "
         "now 10 s",
-        "   poll 3, after 10 s: authorization_pending",
+        f"   poll 3, after 10 s: {pending}",
         "   poll 4, after 10 s: tokens",
     ]
     assert output.endswith("   userinfo says: Alice Adams\n")

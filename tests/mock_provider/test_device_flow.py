@@ -80,7 +80,7 @@ def test_polling_again_at_once_is_slow_down_and_the_interval_grows_by_five(clien
 
     assert response.status_code == 400
     assert response.get_json()["error"] == "slow_down"
-    assert "the interval is now 5 seconds longer" in response.get_json()["error_description"]
+    assert "the interval is now 10 s" in response.get_json()["error_description"]
     pending = client.get("/control/state").get_json()["pending_device_codes"]
     assert [p["interval"] for p in pending] == [body["interval"] + 5]  # RFC 8628 §3.5
 
