@@ -160,6 +160,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML (a TOML file is UTF-8 text)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
 def _tables(source: str, sections: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:

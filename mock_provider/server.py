@@ -63,7 +63,11 @@ def bind(
         if config.issuer != ProviderConfig.issuer
         else f"http://{_reachable_name(host)}:{bound_port}"
     )
-    app = create_app(config.replace(issuer=issuer))
+    try:
+        app = create_app(config.replace(issuer=issuer))
+    except BaseException:  # an unusable database, say: give the port back before saying so
+        server.close()  # type: ignore[union-attr]
+        raise
     server.application = app  # type: ignore[union-attr]
     return BoundProvider(app=app, server=server, issuer=issuer)
 

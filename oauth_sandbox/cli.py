@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -28,14 +29,29 @@ HOST_OPTION = click.option(
 )
 
 
-def port_option(default: int):
+def port_option(
+    default: int, highest: int = 65535, help: str = "Port to bind (0 picks a free one)."
+):
     return click.option(
-        "--port",
-        default=default,
-        show_default=True,
-        type=click.IntRange(0, 65535),
-        help="Port to bind (0 picks a free one).",
+        "--port", default=default, show_default=True, type=click.IntRange(0, highest), help=help
     )
+
+
+#: The sandbox serves the attacker's site of its attack pages on its own port + 1.
+SANDBOX_PORT_HELP = "Port to bind (0 picks a free one); the attacker's site takes the next one."
+
+
+def issuer_url(_context: click.Context, _parameter: click.Parameter, value: str | None):
+    """An issuer is an http(s) URL with a host and no query or fragment (RFC 8414 §2)."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise click.BadParameter(
+            f"expected an http(s) URL with a host and no query or fragment, such as "
+            f"http://127.0.0.1:9000, got {value!r} (RFC 8414 §2)"
+        )
+    return value
 
 
 PLAYLIST_OPTION = click.option(
@@ -79,6 +95,7 @@ def main(context: click.Context) -> None:
 @click.option(
     "--issuer",
     metavar="URL",
+    callback=issuer_url,
     help="Issuer identifier. [default: http://HOST:PORT, no trailing slash]",
 )
 @click.option("--stop-with-parent", is_flag=True, hidden=True)  # set by `run` (its child)
@@ -98,12 +115,13 @@ def provider(host, port, config_file, auto_login, database, issuer, stop_with_pa
 
 @main.command("sandbox")
 @HOST_OPTION
-@port_option(8000)
+@port_option(8000, highest=65534, help=SANDBOX_PORT_HELP)
 @click.option(
     "--issuer",
     default="http://127.0.0.1:9000",
     show_default=True,
     metavar="URL",
+    callback=issuer_url,
     help="The provider to learn from; every endpoint comes from its discovery.",
 )
 @click.option("--client-id", metavar="ID", help="Use this client instead of registering one.")
@@ -149,8 +167,8 @@ def sandbox_command(
     "--port",
     default=8000,
     show_default=True,
-    type=click.IntRange(0, 65535),
-    help="The sandbox's port.",
+    type=click.IntRange(0, 65534),
+    help="The sandbox's port; the attacker's site takes the next one.",
 )
 @click.option(
     "--provider-port",

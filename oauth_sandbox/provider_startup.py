@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import click
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mock_provider import is_loopback, keys
 from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig
@@ -25,7 +26,13 @@ def default_database_url() -> str:
     """A SQLite file in the user's state directory, so registrations survive a restart."""
     state_home = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     folder = Path(state_home) / "oauth-sandbox"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot keep the provider's database in {folder} ({error.strerror}): set "
+            "XDG_STATE_HOME to a writable directory, or pass --database"
+        ) from None
     return f"sqlite:///{folder / 'provider.sqlite3'}"
 
 
@@ -48,8 +55,21 @@ def bind_provider(host, port, config_file, auto_login, database, issuer) -> Boun
         return bind(config, host, port)
     except ConfigError as error:  # the database disagrees with the config
         raise click.ClickException(f"{config_file or SEED_FILE}: {error}") from None
+    except (SQLAlchemyError, ImportError) as error:  # a bad URL, a missing driver, no server
+        raise click.ClickException(
+            f"--database {_without_password(config.database_url)}: cannot use it ({_why(error)})"
+        ) from None
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    except ValueError as error:  # waitress: a host name that resolves to nothing
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+
+
+def _why(error: Exception) -> str:
+    """The first line of a database error, or which driver is missing."""
+    if isinstance(error, ImportError):
+        return f"its driver {error.name or error} is not installed"
+    return str(getattr(error, "orig", None) or error).splitlines()[0]
 
 
 def announce(bound: BoundProvider, host: str, started: float) -> None:
@@ -102,7 +122,10 @@ def announce(bound: BoundProvider, host: str, started: float) -> None:
 
 def _without_password(database_url: str) -> str:
     """The database URL as printed: a PostgreSQL password must not reach a projected screen."""
-    return make_url(database_url).render_as_string(hide_password=True)
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL at all, so it holds no password to hide
+        return database_url
 
 
 def _client_kind(client, beyond_loopback: bool) -> str:

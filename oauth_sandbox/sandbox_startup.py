@@ -68,7 +68,10 @@ def bind_sandbox(
         server = create_server(_not_ready, host=host, port=port, threads=8, ident="sandbox")
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    base_url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    except ValueError as error:  # waitress: a host name that resolves to nothing
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    literal = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL (RFC 3986 §3.2.2)
+    base_url = f"http://{literal}:{server.effective_port}"  # type: ignore[union-attr]
     server.application = create_sandbox_app(replace(config, base_url=base_url))  # type: ignore[union-attr]
     return server, base_url
 

@@ -59,7 +59,8 @@ class SandboxConfig:
         if self.attacker_url:
             return self.attacker_url.rstrip("/")
         parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.hostname}:{(parts.port or 80) + 1}"
+        host = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc  # [::1] keeps []
+        return f"{parts.scheme}://{host}:{(parts.port or 80) + 1}"
 
     @classmethod
     def from_env(cls) -> SandboxConfig:

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
+
+from oauth_sandbox.cli import main
 
 ISSUER_LINE = re.compile(r"^mock_provider: issuer (http://127\.0\.0\.1:(\d+))$")
 
@@ -391,3 +394,52 @@ def test_an_instructor_token_is_refused_for_a_sandbox_beyond_loopback():
 
     assert refused.returncode != 0
     assert "would hand the provider's controls to everyone" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "said"),
+    [
+        (["provider", "--database", "notaurl"], {}, "--database notaurl: cannot use it"),
+        (
+            ["provider", "--database", "mysql://u:secret@127.0.0.1/db"],
+            {},
+            "--database mysql://u:***@127.0.0.1/db: cannot use it (its driver MySQLdb is not "
+            "installed)",
+        ),
+        (["provider"], {"XDG_STATE_HOME": "{file}"}, "cannot keep the provider's database in"),
+        (["provider", "--issuer", "notaurl"], {}, "expected an http(s) URL with a host"),
+        (["sandbox", "--issuer", "ftp://x"], {}, "expected an http(s) URL with a host"),
+        (["provider", "--config", "{latin1}"], {}, "not valid TOML (a TOML file is UTF-8 text)"),
+        (["provider", "--host", "no-such-host.invalid"], {}, "cannot listen on no-such-host"),
+        (["sandbox", "--port", "65535"], {}, "65535 is not in the range 0<=x<=65534"),
+    ],
+    ids=[
+        "bad-url",
+        "no-driver",
+        "state-home",
+        "issuer",
+        "sandbox-issuer",
+        "config",
+        "host",
+        "port",
+    ],
+)
+def test_a_bad_value_stops_the_command_with_one_line_naming_it(
+    tmp_path, monkeypatch, arguments, environment, said
+):
+    a_file, latin1 = tmp_path / "a-file", tmp_path / "latin1.toml"
+    a_file.write_text("not a directory")
+    latin1.write_bytes(b"[users.j\xf6rg]\n")
+    fill = {"file": str(a_file), "latin1": str(latin1)}
+    monkeypatch.setenv(
+        "XDG_STATE_HOME", environment.get("XDG_STATE_HOME", str(tmp_path)).format(**fill)
+    )
+    arguments = [a.format(**fill) for a in arguments] + ["--port", "0"] * (
+        "--port" not in arguments
+    )
+
+    result = CliRunner().invoke(main, arguments)
+
+    assert result.exit_code in (1, 2), result.output  # 2: click's own usage error
+    assert said in result.output
+    assert isinstance(result.exception, SystemExit), result.exc_info  # no traceback
