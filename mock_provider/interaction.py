@@ -218,7 +218,7 @@ def _verified_redirect_uri() -> str | None:
 
 def _typed_user_code(typed: str) -> str:
     """RFC 8628 §6.1: people type codes in lowercase, without the dash or with spaces; the
-    provider's codes are eight letters shown as XXXX-XXXX."""
+    provider's codes are eight letters shown in two groups of four, such as WDJB-MJHT."""
     letters = "".join(c for c in typed.upper() if c.isalnum())
     return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else typed.strip().upper()
 

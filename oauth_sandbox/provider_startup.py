@@ -59,10 +59,9 @@ def bind_provider(host, port, config_file, auto_login, database, issuer) -> Boun
         raise click.ClickException(
             f"--database {_without_password(config.database_url)}: cannot use it ({_why(error)})"
         ) from None
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    except ValueError as error:  # waitress: a host name that resolves to nothing
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    except (OSError, ValueError) as error:  # ValueError: waitress, a host that resolves to nothing
+        reason = getattr(error, "strerror", None) or error
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _why(error: Exception) -> str:

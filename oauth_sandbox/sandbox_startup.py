@@ -66,10 +66,9 @@ def bind_sandbox(
         raise click.ClickException(str(error)) from None
     try:
         server = create_server(_not_ready, host=host, port=port, threads=8, ident="sandbox")
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    except ValueError as error:  # waitress: a host name that resolves to nothing
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    except (OSError, ValueError) as error:  # ValueError: waitress, a host that resolves to nothing
+        reason = getattr(error, "strerror", None) or error
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
     literal = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL (RFC 3986 §3.2.2)
     base_url = f"http://{literal}:{server.effective_port}"  # type: ignore[union-attr]
     server.application = create_sandbox_app(replace(config, base_url=base_url))  # type: ignore[union-attr]

@@ -147,7 +147,7 @@ def test_approved_device_gets_tokens_on_its_next_poll(client):
 @pytest.mark.parametrize("typed", ["{code}", "{lower_without_dash}", " {lower_with_space} "])
 def test_the_user_code_may_be_typed_in_lowercase_without_its_dash(client, typed):
     body = _start(client)
-    code = body["user_code"]  # XXXX-XXXX
+    code = body["user_code"]  # two groups of four letters, such as WDJB-MJHT
     typed = typed.format(
         code=code,
         lower_without_dash=code.replace("-", "").lower(),

@@ -257,14 +257,19 @@ def test_revocation_needs_client_authentication(flows):
     assert _userinfo(flows, tokens["access_token"]).status_code == 200
 
 
-def test_revocation_without_a_token_parameter_is_invalid_request_saying_so(flows):
-    response = _post_as_web_app(flows, "/revoke", {"token_type_hint": "access_token"})
+@pytest.mark.parametrize(
+    ("action", "spec"), [("revoke", "RFC 7009 section 2.1"), ("introspect", "RFC 7662 section 2.1")]
+)
+def test_revocation_or_introspection_without_a_token_parameter_is_invalid_request_saying_so(
+    flows, action, spec
+):
+    response = _post_as_web_app(flows, f"/{action}", {"token_type_hint": "access_token"})
 
     assert response.status_code == 400
     assert response.get_json() == {
         "error": "invalid_request",
-        "error_description": "token is missing: send the token to revoke in the token form field "
-        "(RFC 7009 section 2.1)",
+        "error_description": f"token is missing: send the token to {action} in the token form "
+        f"field ({spec})",
     }
 
 
@@ -342,17 +347,6 @@ def test_a_rotated_refresh_token_is_reported_inactive(flows):
 
     assert _introspect(flows, tokens["refresh_token"]) == {"active": False}
     assert _introspect(flows, rotated.get_json()["refresh_token"])["active"] is True
-
-
-def test_introspection_without_a_token_parameter_is_invalid_request_saying_so(flows):
-    response = _post_as_web_app(flows, "/introspect", {"token_type_hint": "access_token"})
-
-    assert response.status_code == 400
-    assert response.get_json() == {
-        "error": "invalid_request",
-        "error_description": "token is missing: send the token to introspect in the token form "
-        "field (RFC 7662 section 2.1)",
-    }
 
 
 # The demo photos API (RFC 6750)
