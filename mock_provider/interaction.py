@@ -185,7 +185,11 @@ def _authorization_error(server, error: OAuth2Error):
         explain(error)
         error.state = request.values.get("state")
         _, _, headers = error()
-        location = add_params_to_uri(dict(headers)["Location"], {"iss": response_issuer()})
+        # iss goes beside error and state: in the fragment when the implicit grant answers
+        # there (RFC 6749 §4.2.2.1, RFC 9207 §2).
+        location = add_params_to_uri(
+            dict(headers)["Location"], {"iss": response_issuer()}, fragment=error.redirect_fragment
+        )
         return "", 302, {"Location": location}
     explain(error)
     client = store.get_client(request.values.get("client_id"))

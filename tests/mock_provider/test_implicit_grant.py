@@ -100,3 +100,22 @@ def test_the_default_issuer_answers_response_type_token_with_unsupported_respons
     entry = auto_client.get("/control/log?limit=1").json["entries"][0]
     failed = [c for c in entry["checks"] if not c["passed"]]
     assert failed[0]["check"] == "response_type supported"
+
+
+def test_an_implicit_error_carries_iss_in_the_fragment_beside_the_error(auto_client):
+    client_id = register_implicit_client(auto_client, VULNERABLE).json["client_id"]
+    query = {
+        "response_type": "token",
+        "client_id": client_id,
+        "redirect_uri": APP,
+        "scope": "openid photos.delete",
+        "state": "af0ifjsldkj",
+    }
+    response = auto_client.get(f"{VULNERABLE}/authorize", query_string=query)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.query == ""  # the error goes where the token would have (RFC 6749 §4.2.2.1)
+    fragment = parse_qs(location.fragment)
+    assert fragment["error"] == ["invalid_scope"]
+    assert fragment["state"] == ["af0ifjsldkj"]
+    assert fragment["iss"] == [f"http://127.0.0.1:9000{VULNERABLE}"]  # RFC 9207 §2
