@@ -172,7 +172,7 @@ def _check_authorization_header() -> None:
         return
     scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme and not credentials.strip():
-        abort(401, "the Authorization header names a scheme but no credentials (RFC 9110 §11.4)")
+        abort(401, "the Authorization header names a scheme but no credentials (RFC 7617 §2)")
     if scheme.lower() == "basic":
         try:
             base64.b64decode(credentials.strip()).decode("utf-8")
@@ -220,7 +220,7 @@ def _http_error(error: HTTPException):
     )
     if _wants_json():
         response = jsonify({"error": code, "error_description": wire_safe(description)})
-        if error.code == 401:  # RFC 7235 §3.1: a 401 carries a challenge
+        if error.code == 401:  # RFC 9110 §15.5.2: a 401 carries a challenge
             response.headers["WWW-Authenticate"] = f'Basic realm="{REALM}"'
         response.headers["Cache-Control"] = "no-store"
     else:

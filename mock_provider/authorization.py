@@ -87,8 +87,8 @@ UNDESCRIBED = {
     # The device grant's polling answers (RFC 8628 §3.5).
     "authorization_pending": "the user has not approved or denied this device code yet; poll "
     "again after the interval (RFC 8628 §3.5)",
-    "expired_token": "the device_code has expired before the user approved it; start again "
-    "with a new device authorization request (RFC 8628 §3.5)",
+    "expired_token": "the device_code has expired before the user approved it; stop polling, "
+    "and to try again start a new device authorization request (RFC 8628 §3.5)",
 }
 WIRE_SAFE = {"§": "section ", "…": "..."}
 REALM = "mock_provider"
@@ -132,7 +132,7 @@ class AuthorizationServer(FlaskAuthorizationServer):
 
 
 def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
-    """Errors of protected resources, shaped as RFC 6750 §3 says (and token-hint errors)."""
+    """Errors of protected resources, shaped as RFC 6750 §3 says."""
     headers = list(default_json_headers)
     challenge = f'Bearer realm="{REALM}"'
     if isinstance(error, MissingAuthorizationError):
@@ -140,12 +140,7 @@ def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[st
         headers.append(("WWW-Authenticate", challenge))
         description = "send an access token: Authorization: Bearer <token> (RFC 6750 section 2.1)"
         return 401, {"error_description": description}, headers
-    if isinstance(error, UnsupportedTokenTypeError):
-        if error.auth_type is None:  # RFC 7009 §2.2.1: a token_type_hint we do not know
-            description = (
-                "token_type_hint must be access_token or refresh_token (RFC 7009 section 2.1)"
-            )
-            return 400, {"error": error.error, "error_description": description}, headers
+    if isinstance(error, UnsupportedTokenTypeError):  # an Authorization scheme other than Bearer
         description = "the Authorization header must be: Bearer <token> (RFC 6750 section 2.1)"
         headers.append(("WWW-Authenticate", f'{challenge}, error="invalid_request"'))
         return 400, {"error": "invalid_request", "error_description": description}, headers

@@ -38,6 +38,7 @@ from .issuers import current_issuer
 from .models import Client, DeviceCode, Token
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]
+TOKEN_TYPE_HINTS = ("access_token", "refresh_token")  # RFC 7009 §4.1.2
 
 
 class RevocationEndpoint(AuthlibRevocationEndpoint):
@@ -46,8 +47,7 @@ class RevocationEndpoint(AuthlibRevocationEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH
 
     def check_params(self, request, client: Client) -> None:
-        _check_token_parameter(request, "revoke", "RFC 7009 §2.1")
-        super().check_params(request, client)
+        _check_token_parameters(request, "revoke", "RFC 7009 §2.1")
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return store.find_token(token_string, token_type_hint)
@@ -67,8 +67,7 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH
 
     def check_params(self, request, client: Client) -> None:
-        _check_token_parameter(request, "introspect", "RFC 7662 §2.1")
-        super().check_params(request, client)
+        _check_token_parameters(request, "introspect", "RFC 7662 §2.1")
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return store.find_token(token_string, token_type_hint)
@@ -114,8 +113,13 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
         }
 
 
-def _check_token_parameter(request, action: str, spec: str) -> None:
-    """Record whether the request names a token; Authlib refuses it with no description."""
+def _check_token_parameters(request, action: str, spec: str) -> None:
+    """Refuse a request that names no token; note a token_type_hint that names no kind we have.
+
+    Authlib refuses an unknown hint with unsupported_token_type, but RFC 7009 §2.2 says "An
+    invalid token type hint value is ignored by the authorization server and does not influence
+    the revocation response", and RFC 7662 §2.1 has the server search every kind of token.
+    """
     sent = "token" in request.form
     request_log.check(
         "token parameter",
@@ -124,6 +128,16 @@ def _check_token_parameter(request, action: str, spec: str) -> None:
         if sent
         else f"token is missing: send the token to {action} in the token form field ({spec})",
     )
+    if not sent:
+        raise InvalidRequestError()
+    hint = request.form.get("token_type_hint")
+    if hint and hint not in TOKEN_TYPE_HINTS:
+        request_log.check(
+            "token_type_hint known",
+            False,
+            f"'{hint}' is not {' or '.join(TOKEN_TYPE_HINTS)}; ignored, both kinds of token are "
+            "searched (RFC 7009 §2.2)",
+        )
 
 
 def _presented_refresh_token(token: Token) -> bool:
@@ -186,7 +200,7 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
     def generate_client_info(self, request) -> dict[str, Any]:
         info = super().generate_client_info(request)
         if request.payload.data.get("token_endpoint_auth_method") == "none":
-            # RFC 7591 §3.2.1: a public client is issued no client_secret.
+            # RFC 7591 §2: a client whose token_endpoint_auth_method is "none" has no secret.
             info.pop("client_secret", None)
             info.pop("client_secret_expires_at", None)
         return info
@@ -253,8 +267,10 @@ class EndSessionEndpoint(AuthlibEndSessionEndpoint):
         session.clear()
 
     def is_post_logout_redirect_uri_legitimate(self, request, uri, client, logout_hint) -> bool:
-        # Without an id_token_hint the provider cannot be sure who is asking; the spec lets it
-        # redirect anyway when the URI is registered (RP-Initiated Logout §3).
+        # RP-Initiated Logout §3: without an id_token_hint the OP "MUST NOT perform
+        # post-logout redirection unless the OP has other means of confirming the legitimacy of
+        # the post-logout redirection target". Here the means is §2's client_id: Authlib has
+        # already matched the URI against that client's registered post_logout_redirect_uris.
         return True
 
 

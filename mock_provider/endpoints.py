@@ -31,13 +31,14 @@ def _server():
 
 
 def _form_required() -> Response | None:
-    """RFC 6749 §3.2: token-style endpoints take application/x-www-form-urlencoded bodies, and
-    parameters MUST NOT be included more than once."""
+    """Token-style endpoints take application/x-www-form-urlencoded bodies (each request's own
+    section says so: RFC 6749 §4.1.3, RFC 7009 §2.1, RFC 7662 §2.1, RFC 8628 §3.1), and RFC 6749
+    §3.2 says parameters MUST NOT be included more than once."""
     if request.mimetype != "application/x-www-form-urlencoded":
         got = request.mimetype or "no body"
         return _invalid_request(
             f"this endpoint takes application/x-www-form-urlencoded parameters, got {got} "
-            "(RFC 6749 §3.2)"
+            "(RFC 6749 appendix B)"
         )
     repeated = [name for name, values in request.form.lists() if len(values) > 1]
     if repeated:

@@ -133,9 +133,11 @@ FAULTS: dict[str, Fault] = {
         Fault(
             id="bad-signature",
             title="ID token signature altered",
-            breaks="The Client MUST validate the signature of all other ID Tokens according to "
-            "JWS [JWS] using the algorithm specified in the JWT alg Header Parameter.",
-            spec="OIDC Core §3.1.3.7 (6)",
+            breaks="ID Tokens MUST be signed using JWS [JWS] and optionally both signed and "
+            "then encrypted using JWS [JWS] and JWE [JWE] respectively, thereby providing "
+            "authentication, integrity, non-repudiation, and optionally, confidentiality, per "
+            "Section 16.14.",
+            spec="OIDC Core §2",
             what_happens="The ID token is signed, then bytes of its signature are changed, so "
             "it does not verify with the JWKS key its kid names.",
             sign_id_token=altered_signature,

@@ -328,7 +328,7 @@ def claim_refresh_token(token: Token) -> bool:
 
 
 def claim_device_code(device: DeviceCode) -> bool:
-    """Mark an approved device code redeemed (RFC 8628 §3.5: tokens are issued once)."""
+    """Mark an approved device code redeemed: it is redeemed once, like an authorization code."""
     return _claim(
         update(DeviceCode)
         .where(DeviceCode.device_code == device.device_code, DeviceCode.redeemed_at.is_(None))

@@ -72,7 +72,8 @@ class DeviceCodeGrant(AuthlibDeviceCodeGrant):
         device = self.request.credential
         if not store.claim_device_code(device):
             raise InvalidGrantError(
-                "device_code was already exchanged for tokens; it is single use (RFC 8628 §3.5)"
+                "device_code was already exchanged for tokens; this provider redeems a device code "
+                "once, as RFC 6749 §10.5 asks of authorization codes"
             )
         # The OpenID extension reads nonce and auth_time from `authorization_code`.
         self.request.authorization_code = device

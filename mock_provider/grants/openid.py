@@ -24,7 +24,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
     """Adds an ID token to the token response when the scope includes `openid`."""
 
     def exists_nonce(self, nonce: str, request) -> bool:
-        # OIDC Core §15.5.2 makes replay detection the client's duty, not the provider's.
+        # OIDC Core §3.1.3.7 (11): the client SHOULD check the nonce for replay; not the provider.
         return False
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         elif token.is_revoked():
             failure = f"refresh_token was revoked ({token.grant.revoked_reason or 'revocation'})"
         elif token.is_refresh_token_expired():
-            failure = "refresh_token has expired; the user must sign in again (RFC 6749 §6)"
+            failure = "refresh_token has expired; the user must sign in again (RFC 6749 §5.2)"
         request_log.check("refresh_token", failure is None, failure or "valid and unused")
         if failure:
             return None

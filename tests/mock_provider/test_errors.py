@@ -449,14 +449,6 @@ def authorize_with(**overrides: str) -> dict:
             id="device-client-id",
         ),
         pytest.param(
-            {
-                "path": "/introspect",
-                "data": {"token": HOSTILE, "token_type_hint": HOSTILE},
-                "headers": WEB_APP,
-            },
-            id="introspect-hint",
-        ),
-        pytest.param(
             {"path": "/api/photos", "method": "GET", "headers": {"Authorization": HOSTILE}},
             id="resource-authorization",
         ),

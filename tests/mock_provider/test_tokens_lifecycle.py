@@ -397,3 +397,31 @@ def test_photos_with_a_token_lacking_photos_read_is_403(flows):
 
     assert response.status_code == 403
     assert 'scope="photos.read"' in response.headers["WWW-Authenticate"]
+
+
+def test_an_unknown_token_type_hint_is_ignored_at_revocation_and_noted_in_the_log(flows):
+    tokens = flows.tokens()
+
+    response = _revoke(flows, tokens["access_token"], token_type_hint="id_token")
+
+    assert response.status_code == 200  # RFC 7009 §2.2: the hint does not change the answer
+    assert _userinfo(flows, tokens["access_token"]).status_code == 401
+    entry = flows.client.get("/control/log?limit=2").get_json()["entries"][1]
+    assert entry["request"] == "POST /revoke"
+    assert {
+        "check": "token_type_hint known",
+        "passed": False,
+        "detail": "'id_token' is not access_token or refresh_token; ignored, both kinds of token "
+        "are searched (RFC 7009 §2.2)",
+    } in entry["checks"]
+
+
+def test_an_unknown_token_type_hint_is_ignored_at_introspection(flows):
+    tokens = flows.tokens()
+
+    response = _post_as_web_app(
+        flows, "/introspect", {"token": tokens["refresh_token"], "token_type_hint": "mac"}
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["active"] is True
