@@ -59,6 +59,8 @@ VAGUE = {
     "Invalid 'code' in request.",
     "Invalid 'redirect_uri' in request.",
     "The client does not exist on this server.",
+    # insufficient_scope at /userinfo; the "scope" check names the scope needed and carried.
+    "The request requires higher privileges than provided by the access token.",
 }
 VAGUE_STARTS = (
     "The client cannot auth",
@@ -306,8 +308,17 @@ class StoredTokenValidator(BearerTokenValidator):
         elif token.is_expired():
             reason = f"the access token expired {clock.now() - token.expires_at:.0f} s ago"
         request_log.check("access token", reason is None, reason or "active")
-        if reason:
-            raise InvalidTokenError(wire_safe(reason + " (RFC 6750 §3.1)"), realm=self.realm)
+        if token is None or reason:
+            raise InvalidTokenError(wire_safe(f"{reason} (RFC 6750 §3.1)"), realm=self.realm)
+        if self.scope_insufficient(token.get_scope(), scopes):
+            # RFC 6750 §3.1: insufficient_scope; the log names what was needed and what came.
+            needed = " or ".join(f"'{scope}'" for scope in scopes)
+            request_log.check(
+                "scope",
+                False,
+                f"this resource needs scope {needed}; the access token carries "
+                f"'{token.scope}' (RFC 6750 §3.1)",
+            )
         super().validate_token(token, scopes, request)
 
 

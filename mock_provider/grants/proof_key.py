@@ -46,10 +46,12 @@ class ProofKey(CodeChallenge):
             return
         if not challenge and (client.is_public or client.require_pkce):
             who = "is a public client" if client.is_public else "is registered with require_pkce"
-            raise InvalidRequestError(
+            failure = (
                 f"code_challenge is required: client '{client.client_id}' {who} "
                 "(RFC 7636 §4.4.1, RFC 9700 §2.1.1)"
             )
+            request_log.check("PKCE required", False, failure)
+            raise InvalidRequestError(failure)
         _explained(super().validate_code_challenge, grant, redirect_uri)
 
     def validate_code_verifier(self, grant, result) -> None:

@@ -99,6 +99,49 @@ def test_request_log_shows_the_failed_redirect_uri_check_with_both_values(flows)
     assert f"received {received}" in checks[0]["detail"]
 
 
+def _failed_checks(client, request: str) -> list[dict]:
+    """The failed checks the request log recorded for the newest `request` ("GET /path")."""
+    entries = client.get("/control/log").get_json()["entries"]
+    entry = next(e for e in entries if e["request"] == request)
+    return [check for check in entry["checks"] if not check["passed"]]
+
+
+def test_request_log_shows_the_failed_pkce_check_when_a_public_client_sends_no_code_challenge(
+    flows,
+):
+    flows.authorize("spa")
+
+    assert _failed_checks(flows.client, "GET /authorize") == [
+        {
+            "check": "PKCE required",
+            "passed": False,
+            "detail": "code_challenge is required: client 'spa' is a public client "
+            "(RFC 7636 §4.4.1, RFC 9700 §2.1.1)",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed"),
+    [("POST", "/api/photos", "photos.write"), ("GET", "/userinfo", "openid")],
+)
+def test_request_log_shows_the_failed_scope_check_naming_both_scopes(flows, method, path, needed):
+    tokens = flows.tokens(scope="profile photos.read")
+
+    response = flows.client.open(path, method=method, headers=bearer(tokens["access_token"]))
+
+    assert response.status_code == 403
+    assert f"needs scope '{needed}'" in response.get_json()["error_description"]
+    assert _failed_checks(flows.client, f"{method} {path}") == [
+        {
+            "check": "scope",
+            "passed": False,
+            "detail": f"this resource needs scope '{needed}'; the access token carries "
+            "'profile photos.read' (RFC 6750 §3.1)",
+        }
+    ]
+
+
 def test_request_log_masks_secrets(flows):
     flows.client.post(
         "/token",
