@@ -42,19 +42,28 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         elif token.is_refresh_token_expired():
             failure = "refresh_token has expired; the user must sign in again (RFC 6749 §5.2)"
         request_log.check("refresh_token", failure is None, failure or "valid and unused")
-        if failure:
-            return None
-        beyond = _scope_beyond_grant(token, self.request.payload.scope)
+        return None if failure else token
+
+    def _validate_token_scope(self, token: Token) -> None:
+        """RFC 6749 §6: the requested scope "MUST NOT include any scope not originally granted
+        by the resource owner". Authlib compares it with the presented token's scope, which an
+        earlier refresh may have narrowed; the grant keeps what the user originally granted."""
+        beyond = _scope_beyond_grant(token.grant.scope, self.request.payload.scope)
         request_log.check("refresh scope", beyond is None, beyond or "within the granted scope")
-        return token
+        if beyond:
+            raise InvalidScopeError(beyond)
+
+    def issue_token(self, user: User, refresh_token: Token) -> dict:
+        # RFC 6749 §6: an omitted scope "is treated as equal to the scope originally granted by
+        # the resource owner", not the narrower scope of the token presented.
+        return self.generate_token(
+            user=user,
+            scope=self.request.payload.scope or refresh_token.grant.scope,
+            include_refresh_token=self.INCLUDE_NEW_REFRESH_TOKEN,
+        )
 
     def validate_token_request(self) -> None:
-        try:
-            super().validate_token_request()  # client, token, and scope no broader than granted
-        except InvalidScopeError as error:
-            # Authlib's description names no scope; the "refresh scope" check names the extra ones.
-            error.description = request_log.last_failure()
-            raise
+        super().validate_token_request()  # client, token, and scope no broader than granted
         token = self.request.refresh_token
         if not store.claim_refresh_token(token):  # a racing request rotated it first
             _revoke_after_reuse(token)
@@ -67,10 +76,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         """Nothing left to do: `claim_refresh_token` already marked the old token rotated."""
 
 
-def _scope_beyond_grant(token: Token, requested: str | None) -> str | None:
+def _scope_beyond_grant(granted_scope: str, requested: str | None) -> str | None:
     """Why a refresh may not have the scope it asks for, naming each extra scope; None if the
-    request keeps or narrows the granted scope (RFC 6749 §6)."""
-    granted = token.scope.split()
+    request keeps or narrows the scope the user granted (RFC 6749 §6)."""
+    granted = granted_scope.split()
     extra = [name for name in dict.fromkeys((requested or "").split()) if name not in granted]
     if not extra:
         return None
@@ -78,9 +87,9 @@ def _scope_beyond_grant(token: Token, requested: str | None) -> str | None:
         f"'{name}'" if name in SCOPES else f"'{name}' (unknown to this provider)" for name in extra
     )
     noun, verb = ("scope", "was") if len(extra) == 1 else ("scopes", "were")
-    carries = f"'{token.scope}'" if granted else "no scope"
+    carries = f"'{granted_scope}'" if granted else "no scope"
     return (
-        f"{noun} {named} {verb} not granted: the refresh token carries {carries}, and a refresh "
+        f"{noun} {named} {verb} not granted: the user granted {carries}, and a refresh "
         "may only keep or narrow the granted scope; ask for more in a new authorization "
         "request (RFC 6749 §6)"
     )

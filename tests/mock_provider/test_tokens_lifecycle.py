@@ -78,15 +78,20 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_grant(flows):
     assert _userinfo(flows, first["access_token"]).status_code == 401
 
 
-def test_refresh_asking_for_a_broader_scope_is_invalid_scope_naming_the_extra_scope(flows):
-    first = flows.tokens(scope="openid profile")
+@pytest.mark.parametrize("narrowed_first", [False, True], ids=["at-once", "after-narrowing"])
+def test_refresh_asking_for_a_scope_the_user_never_granted_is_invalid_scope_naming_it(
+    flows, narrowed_first
+):
+    refresh_token = flows.tokens(scope="openid profile")["refresh_token"]
+    if narrowed_first:
+        refresh_token = flows.refresh(refresh_token, scope="openid").get_json()["refresh_token"]
 
-    response = flows.refresh(first["refresh_token"], scope="openid profile email")
+    response = flows.refresh(refresh_token, scope="openid profile email")
 
     assert response.status_code == 400
     assert response.get_json() == {
         "error": "invalid_scope",
-        "error_description": "scope 'email' was not granted: the refresh token carries "
+        "error_description": "scope 'email' was not granted: the user granted "
         "'openid profile', and a refresh may only keep or narrow the granted scope; ask for "
         "more in a new authorization request (RFC 6749 section 6)",
     }
@@ -101,8 +106,8 @@ def test_refresh_asking_for_scopes_never_granted_or_unknown_names_each_of_them(f
     assert response.get_json() == {
         "error": "invalid_scope",
         "error_description": "scopes 'email', 'no-such-scope' (unknown to this provider) were "
-        "not granted: the refresh token carries 'openid profile', and a refresh may only keep "
-        "or narrow the granted scope; ask for more in a new authorization request "
+        "not granted: the user granted 'openid profile', and a refresh may only keep or narrow "
+        "the granted scope; ask for more in a new authorization request "
         "(RFC 6749 section 6)",
     }
 
@@ -114,6 +119,26 @@ def test_refresh_may_narrow_the_scope(flows):
 
     assert response.status_code == 200
     assert response.get_json()["scope"] == "openid"
+
+
+def test_refresh_after_a_narrower_one_may_ask_back_a_scope_the_user_granted(flows):
+    first = flows.tokens(scope="openid profile email")
+    narrowed = flows.refresh(first["refresh_token"], scope="openid").get_json()
+
+    response = flows.refresh(narrowed["refresh_token"], scope="openid profile")
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["scope"] == "openid profile"
+
+
+def test_refresh_without_scope_after_a_narrower_one_gets_the_scope_the_user_granted(flows):
+    first = flows.tokens(scope="openid profile email")
+    narrowed = flows.refresh(first["refresh_token"], scope="openid").get_json()
+
+    response = flows.refresh(narrowed["refresh_token"])
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["scope"] == "openid profile email"
 
 
 def test_expired_refresh_token_is_invalid_grant(flows):
