@@ -155,7 +155,7 @@ def read_state():
                 "tokens": [_token(t, now) for t in rows["tokens"] if t.grant_id == grant.id],
             }
         )
-    pending = [_device(d, now) for d in rows["device_codes"] if d.redeemed_at is None]
+    pending = [_device(d, now) for d in rows["device_codes"] if _is_pending(d)]
     return jsonify({"now": int(now), "grants": grants, "pending_device_codes": pending})
 
 
@@ -245,6 +245,12 @@ def _token(token: Token, now: float) -> dict[str, Any]:
         "refresh_token_rotated": token.rotated_at is not None,
         "revoked": token.is_revoked(),
     }
+
+
+def _is_pending(device: DeviceCode) -> bool:
+    """Still in play: the user has not denied it, it has not expired, and the device has not
+    yet polled its tokens out (RFC 8628 §3.5). An approved code stays pending until then."""
+    return device.decision != "denied" and not device.is_expired() and device.redeemed_at is None
 
 
 def _device(device: DeviceCode, now: float) -> dict[str, Any]:

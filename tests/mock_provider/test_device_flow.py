@@ -85,6 +85,20 @@ def test_polling_again_at_once_is_slow_down_and_the_interval_grows_by_five(clien
     assert [p["interval"] for p in pending] == [body["interval"] + 5]  # RFC 8628 §3.5
 
 
+def test_state_view_lists_only_device_codes_still_pending(app, client):
+    expired = _start(client)["user_code"]
+    advance_clock(client, 601)
+    denied, approved, undecided = (_start(client)["user_code"] for _ in range(3))
+    _decide(app.test_client(), denied, "deny")  # each person in a browser of their own
+    _decide(app.test_client(), approved, "approve")
+
+    pending = client.get("/control/state").get_json()["pending_device_codes"]
+
+    decisions = {p["user_code"]: p["decision"] for p in pending}
+    assert expired not in decisions
+    assert decisions == {approved: "approved", undecided: None}
+
+
 def test_polling_after_waiting_the_interval_is_not_slowed_down(client):
     body = _start(client)
     _poll(client, body["device_code"])
