@@ -6,6 +6,7 @@ rules Authlib's claims classes leave to the server.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.common.urls import is_valid_url
 from authlib.oauth2.base import OAuth2Error
@@ -30,6 +31,14 @@ SUPPORTED = {
 class RegistrationMetadataClaims(ClientMetadataClaims):
     """RFC 7591 §2 metadata as Authlib checks it; each refusal names the value and the rule."""
 
+    def validate_redirect_uris(self) -> None:
+        # Instead of Authlib's check, which wants a host even in a native app's
+        # com.example.app:/callback and lets javascript://host/... through.
+        for uri in self.get("redirect_uris") or []:
+            problem = redirect_uri_problem(uri)
+            if problem:
+                raise InvalidRedirectURIError(problem)
+
     def validate(self, now=None, leeway=0) -> None:
         try:
             super().validate(now, leeway)
@@ -39,13 +48,6 @@ class RegistrationMetadataClaims(ClientMetadataClaims):
     def refusal(self, claim: str) -> OAuth2Error:
         """The error for a value Authlib refused, in plain words (RFC 7591 §3.2.2)."""
         value = self.get(claim)
-        if claim == "redirect_uris":
-            bad = next((uri for uri in value if not is_valid_url(uri, False)), value)
-            return InvalidRedirectURIError(
-                "redirect_uris must be a list of absolute URIs, each with a host and without a "
-                f"fragment, such as {EXAMPLE_REDIRECT_URI}; got '{bad}' (RFC 7591 §2, "
-                "RFC 6749 §3.1.2)"
-            )
         if claim in SUPPORTED:
             known = self.params.get(SUPPORTED[claim], [])
             sent = value.split() if claim == "scope" else value
@@ -61,6 +63,39 @@ class RegistrationMetadataClaims(ClientMetadataClaims):
         return InvalidClientMetadataError(  # client_uri, logo_uri, tos_uri, policy_uri, jwks_uri
             f"{claim} must be an absolute URL with a host; got '{value}' (RFC 7591 §2)"
         )
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why no client may register `uri` as a redirect_uri, in plain words; None if it may.
+
+    A fragment is forbidden outright (RFC 6749 §3.1.2). The scheme must reach a client: https,
+    http, or a native app's private-use scheme, which RFC 8252 §7.1 says is a domain the app
+    controls, reversed (com.example.app), so it has a dot. That leaves out javascript:, data:,
+    file: and the like, where a browser would run or show the code instead of delivering it.
+    """
+    if "#" in uri:
+        return (
+            f"redirect_uris: '{uri}' has a fragment (#), which a redirection endpoint URI must "
+            "not have (RFC 6749 §3.1.2)"
+        )
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:  # such as an unclosed [ in the host
+        scheme = ""
+    if "." in scheme or (scheme in ("http", "https") and is_valid_url(uri, False)):
+        return None
+    if scheme and scheme not in ("http", "https"):
+        return (
+            f"redirect_uris: '{uri}' uses the scheme {scheme}, which no client may register; use "
+            "https, http, or for a native app a private-use scheme named after a domain it "
+            "controls, reversed, such as com.example.app:/callback (RFC 6749 §3.1.2, "
+            "RFC 8252 §7.1)"
+        )
+    # Relative, not a URI, no host, or a userinfo that disguises the host (as Authlib checks).
+    return (
+        "redirect_uris must be a list of absolute URIs, each with a host and without a "
+        f"fragment, such as {EXAMPLE_REDIRECT_URI}; got '{uri}' (RFC 7591 §2, RFC 6749 §3.1.2)"
+    )
 
 
 def check_grant_types_fit(metadata: dict[str, Any]) -> None:

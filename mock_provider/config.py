@@ -210,15 +210,29 @@ def _registration_open(source: str, table: Any) -> bool:
 
 
 def _urls(source: str, where: str, key: str, value: Any) -> tuple[str, ...]:
-    what = "a list of absolute http(s) URLs without a fragment"
+    what = "a list of absolute http(s) URLs with a host, without user info or a fragment"
     _expect(source, where, key, value, list, what)
     for url in value:
-        parts = urlsplit(url) if isinstance(url, str) else None
-        # RFC 6749 §3.1.2: the redirection endpoint URI MUST be absolute and MUST NOT
-        # include a fragment component.
-        if not parts or parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        if not _is_redirect_url(url):
             raise ConfigError(f"{source}: [{where}] {key}: expected {what}, got {url!r}")
     return tuple(value)
+
+
+def _is_redirect_url(url: Any) -> bool:
+    """RFC 6749 §3.1.2: a redirection endpoint URI MUST be absolute and MUST NOT include a
+    fragment component, not even an empty one ("#"). User info would disguise the host
+    (https://provider.test@attacker.test/), as dynamic registration also refuses."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # such as an unclosed [ in the host
+        return False
+    return bool(
+        parts
+        and parts.scheme in ("http", "https")
+        and parts.hostname
+        and "@" not in parts.netloc
+        and "#" not in url
+    )
 
 
 def _client(source: str, client_id: str, table: dict[str, Any]) -> ClientSpec:

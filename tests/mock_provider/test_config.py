@@ -85,19 +85,31 @@ def client_with(line: str) -> str:
         pytest.param(
             client_with('redirect_uris = ["client.test/cb"]'),
             "[clients.demo] redirect_uris",
-            "expected a list of absolute http(s) URLs without a fragment, got 'client.test/cb'",
+            "user info or a fragment, got 'client.test/cb'",
             id="relative-redirect-uri",
         ),
         pytest.param(
             client_with('redirect_uris = ["https://client.test/cb#done"]'),
             "[clients.demo] redirect_uris",
-            "without a fragment, got 'https://client.test/cb#done'",
+            "or a fragment, got 'https://client.test/cb#done'",
             id="redirect-uri-with-fragment",
+        ),
+        pytest.param(
+            client_with('redirect_uris = ["https://client.test/cb#"]'),
+            "[clients.demo] redirect_uris",
+            "or a fragment, got 'https://client.test/cb#'",
+            id="redirect-uri-with-empty-fragment",
+        ),
+        pytest.param(
+            client_with('redirect_uris = ["https://provider.test@client.test/cb"]'),
+            "[clients.demo] redirect_uris",
+            "without user info or a fragment, got 'https://provider.test@client.test/cb'",
+            id="redirect-uri-with-userinfo",
         ),
         pytest.param(
             client_with('post_logout_redirect_uris = ["ftp://client.test/"]'),
             "[clients.demo] post_logout_redirect_uris",
-            "absolute http(s) URLs without a fragment, got 'ftp://client.test/'",
+            "without user info or a fragment, got 'ftp://client.test/'",
             id="logout-uri-not-http",
         ),
         pytest.param(

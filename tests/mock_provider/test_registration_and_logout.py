@@ -103,8 +103,8 @@ def test_registration_without_redirect_uris_for_the_code_grant_is_invalid_redire
 
 @pytest.mark.parametrize(
     "redirect_uris",
-    [["/cb"], [CLIENT_CB, "https://client.test/cb#done"], ["not a uri"]],
-    ids=["relative", "fragment", "not-a-uri"],
+    [["/cb"], ["not a uri"], ["https://provider.test@client.test/cb"], ["https://[::1/cb"]],
+    ids=["relative", "not-a-uri", "userinfo", "unclosed-bracket"],
 )
 def test_registration_with_a_malformed_redirect_uri_is_invalid_redirect_uri_naming_it(
     flows, redirect_uris
@@ -118,6 +118,59 @@ def test_registration_with_a_malformed_redirect_uri_is_invalid_redirect_uri_nami
         "and without a fragment, such as https://client.test/cb; got "
         f"'{redirect_uris[-1]}' (RFC 7591 section 2, RFC 6749 section 3.1.2)",
     }
+
+
+@pytest.mark.parametrize("fragment", ["#done", "#"], ids=["fragment", "empty-fragment"])
+def test_registration_with_a_fragment_in_a_redirect_uri_is_invalid_redirect_uri_naming_it(
+    flows, fragment
+):
+    uri = CLIENT_CB + fragment
+
+    response = _register(flows.client, redirect_uris=[CLIENT_CB, uri])
+
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_redirect_uri",
+        "error_description": f"redirect_uris: '{uri}' has a fragment (#), which a redirection "
+        "endpoint URI must not have (RFC 6749 section 3.1.2)",
+    }
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "javascript://client.test/%0aalert(document.cookie)",
+        "data://client.test/text/html,hello",
+        "file://client.test/etc/passwd",
+        "myapp://callback",
+    ],
+)
+def test_registration_with_a_scheme_no_client_may_use_is_invalid_redirect_uri_naming_it(flows, uri):
+    response = _register(flows.client, redirect_uris=[uri])
+
+    scheme = uri.split(":")[0]
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_redirect_uri",
+        "error_description": f"redirect_uris: '{uri}' uses the scheme {scheme}, which no "
+        "client may register; use https, http, or for a native app a private-use scheme "
+        "named after a domain it controls, reversed, such as com.example.app:/callback "
+        "(RFC 6749 section 3.1.2, RFC 8252 section 7.1)",
+    }
+
+
+@pytest.mark.parametrize("uri", ["com.example.app:/callback", "com.example.app://callback"])
+def test_native_app_registers_a_private_use_scheme_and_gets_its_code_there(flows, uri):
+    registered = _register(
+        flows.client, redirect_uris=[uri], token_endpoint_auth_method="none"
+    ).get_json()
+
+    response = flows.authorize(
+        registered["client_id"], scope="openid", pkce=Pkce.new(), redirect_uri=uri
+    )
+
+    assert registered["redirect_uris"] == [uri]
+    assert response.headers["Location"].startswith(f"{uri}?code=")
 
 
 def test_registration_with_unknown_scopes_names_them_and_the_supported_ones(flows):
