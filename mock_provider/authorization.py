@@ -16,6 +16,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Payload, FlaskOAuth2Request
 from authlib.oauth2.base import OAuth2Error
 from authlib.oauth2.rfc6749.errors import (
     ForbiddenError,
@@ -30,6 +31,7 @@ from flask import current_app, request
 from joserfc.jwk import KeySet
 
 from . import clock, keys, request_log, store
+from .client_request import carried_parameters, client_parameters
 from .config import DEVICE_CODE_GRANT, SCOPES
 from .endpoint_classes import (
     DeviceAuthorizationEndpoint,
@@ -105,6 +107,11 @@ authlib.oauth2.base.invalid_error_characters = lambda text: []
 class AuthorizationServer(FlaskAuthorizationServer):
     """The Flask integration, reading clients from the store and explaining each error."""
 
+    def create_oauth2_request(self, request) -> FlaskOAuth2Request:
+        # Authlib reads Flask's request; on a page's post back it must read the client's request
+        # that the page carried, not the page's own fields (see client_request.py).
+        return ClientRequest()
+
     def query_client(self, client_id: str) -> Client | None:
         client = store.get_client(client_id)
         if client is None:
@@ -131,6 +138,29 @@ class AuthorizationServer(FlaskAuthorizationServer):
         if isinstance(error, ForbiddenError | InsufficientScopeError):
             return self.handle_response(*bearer_error(error))
         return super().handle_error_response(request, error)
+
+
+class ClientRequest(FlaskOAuth2Request):
+    """Flask's request as Authlib reads it, with the client's parameters as its payload."""
+
+    def __init__(self) -> None:
+        super().__init__(request)
+        self.payload = ClientParameters(client_parameters())
+
+    @property
+    def form(self):
+        return carried_parameters()
+
+
+class ClientParameters(FlaskOAuth2Payload):
+    """Authlib's payload over the client's parameters (`client_request.client_parameters`)."""
+
+    def __init__(self, parameters) -> None:
+        self._parameters = parameters
+
+    @property
+    def data(self):
+        return self._parameters
 
 
 def bearer_error(error: OAuth2Error) -> tuple[int, dict[str, str], list[tuple[str, str]]]:
@@ -173,7 +203,7 @@ def explain(error: OAuth2Error) -> None:
         )
     elif error.error == "unsupported_response_type":
         # Authlib 1.9.9 swaps this error's arguments, so the value is read from the request.
-        received = request.values.get("response_type")
+        received = client_parameters().get("response_type")
         error.description = (
             f"response_type '{received}' is not supported; this provider supports 'code' "
             "(RFC 6749 §3.1.1)"

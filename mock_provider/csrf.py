@@ -8,7 +8,7 @@ userinfo, revocation, ...) and the /control API are not forms and are not checke
 
 Written by hand rather than with Flask-WTF: these are a few lines a learner can read whole, and
 OIDC lets a client POST its authorization and logout requests (OIDC Core §3.1.2.1, RP-Initiated
-Logout §2), so only a post that presses one of these pages' buttons (`action`) needs the token.
+Logout §2), so only a post of one of these pages' forms (or the instructor's) needs the token.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import hmac
 import secrets
 
 from flask import Flask, abort, request, session
+
+from .client_request import is_provider_form
 
 FIELD = "csrf_token"
 # The person-facing pages, at the root and per scenario issuer, and the instructor sign-in.
@@ -52,5 +54,9 @@ def check() -> None:
 def _is_form_post() -> bool:
     if request.method != "POST" or request.blueprint not in FORM_BLUEPRINTS:
         return False
-    # The device page is ours alone (RFC 8628 §3.3); /authorize and /logout also take requests.
-    return (request.endpoint or "").endswith(".device") or "action" in request.form
+    # The device page is ours alone (RFC 8628 §3.3). /authorize and /logout also take clients'
+    # POSTed requests, whose parameters may have any name, even `action`: only a post of the
+    # provider's own pages, which carry the client's request in one field, needs the token.
+    if (request.endpoint or "").endswith(".device") or is_provider_form():
+        return True
+    return request.blueprint == "instructor" and "action" in request.form

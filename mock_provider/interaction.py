@@ -4,7 +4,8 @@ The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2) is one URL that s
 page, then the consent page, then redirects back to the client. Errors that must not redirect
 (unknown client, unregistered redirect_uri: RFC 6749 §4.1.2.1) are shown here, with the exact
 difference spelled out. A client may also POST its authorization or logout request (OIDC Core
-§3.1.2.1, RP-Initiated Logout §2); the pages then carry its parameters through their forms.
+§3.1.2.1, RP-Initiated Logout §2); the pages then carry its parameters through their forms
+(see `client_request.py`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from flask import Blueprint, current_app, render_template, request, session
 
 from . import clock, redirect_uris, store
 from .authorization import explain
+from .client_request import carried_value, client_parameters, own_field
 from .config import SCOPES
 from .issuers import active_faults, current_issuer, response_issuer
 from .models import User
 
 bp = Blueprint("interaction", __name__)
-
-# The fields of this provider's own forms; every other parameter belongs to the client's request.
-FORM_FIELDS = ("action", "csrf_token", "username", "password")
 
 
 def signed_in_user() -> User | None:
@@ -63,7 +62,7 @@ def _sign_in(username: str) -> User | None:
 
 def _request_key() -> str:
     """The authorization request's parameters, wherever they came: query or POST body."""
-    return urlencode(_request_parameters(request.values))[:2000]
+    return urlencode(list(client_parameters().items(multi=True)))[:2000]
 
 
 def _just_signed_in() -> bool:
@@ -78,10 +77,10 @@ def _password_ok(user: User | None, password: str) -> bool:
 
 def _sign_in_from_form() -> str | None:
     """Sign in with the posted sign-in form, if that is what was posted; the problem, if any."""
-    if request.form.get("action") != "login":
+    if own_field("action") != "login":
         return None
-    user = store.get_user(request.form.get("username"))
-    if not _password_ok(user, request.form.get("password", "")):
+    user = store.get_user(own_field("username"))
+    if not _password_ok(user, own_field("password") or ""):
         return "That username and password do not match a seeded user."
     _sign_in(user.username)  # type: ignore[union-attr]
     return None
@@ -96,7 +95,7 @@ def authorize():
     try:
         grant = server.get_consent_grant(end_user=user)
         if user is not None and _session_too_old():
-            if request.values.get("prompt") == "none":
+            if client_parameters().get("prompt") == "none":
                 raise LoginRequiredError(_sign_in_too_old(user), redirect_uri=grant.redirect_uri)
             grant.prompt = "login"
     except OAuth2Error as error:
@@ -106,7 +105,7 @@ def authorize():
     if login_problem or user is None or (grant.prompt == "login" and not _just_signed_in()):
         return _page("login.html", 200, grant=grant, problem=login_problem, users=_personas())
 
-    action = request.form.get("action")
+    action = own_field("action")
     if action in ("allow", "deny"):
         if action == "allow":
             store.remember_consent(user.username, grant.client.client_id, grant.request.scope)
@@ -114,7 +113,7 @@ def authorize():
             grant=grant, grant_user=user if action == "allow" else None
         )
     if _needs_consent(grant, user):
-        if request.values.get("prompt") == "none":
+        if client_parameters().get("prompt") == "none":
             missing = _consent_missing(grant, user)
             return _authorization_error(
                 server, ConsentRequiredError(missing, redirect_uri=grant.redirect_uri)
@@ -125,14 +124,14 @@ def authorize():
 
 def _personas() -> list[User]:
     """Seeded users for the sign-in page; OIDC Core §3.1.2.1 login_hint puts its user first."""
-    hint = request.values.get("login_hint", "")
+    hint = client_parameters().get("login_hint", "")
     users = store.list_users()
     return sorted(users, key=lambda u: hint not in (u.username, u.claims.get("email"), u.sub))
 
 
 def _session_too_old() -> bool:
     # OIDC Core §3.1.2.1 max_age: re-authenticate if the last sign-in is older than this.
-    max_age = request.values.get("max_age", "")
+    max_age = client_parameters().get("max_age", "")
     if not max_age.isdigit() or _just_signed_in():
         return False
     return clock.now() - session.get("auth_time", 0) > int(max_age)
@@ -143,8 +142,8 @@ def _sign_in_too_old(user: User) -> str:
     age = clock.now() - session.get("auth_time", 0)
     return (
         f"prompt=none was sent, but user '{user.username}' signed in {age:.0f} s ago, longer "
-        f"than max_age={request.values.get('max_age')} allows, and prompt=none forbids showing "
-        "the sign-in page (OIDC Core §3.1.2.1, §3.1.2.6)"
+        f"than max_age={client_parameters().get('max_age')} allows, and prompt=none forbids "
+        "showing the sign-in page (OIDC Core §3.1.2.1, §3.1.2.6)"
     )
 
 
@@ -185,7 +184,7 @@ def _authorization_error(server, error: OAuth2Error):
         error.redirect_uri = _verified_redirect_uri()
     if error.redirect_uri:
         explain(error)
-        error.state = request.values.get("state")
+        error.state = client_parameters().get("state")
         _, _, headers = error()
         # iss goes beside error and state: in the fragment when the implicit grant answers
         # there (RFC 6749 §4.2.2.1, RFC 9207 §2).
@@ -194,8 +193,8 @@ def _authorization_error(server, error: OAuth2Error):
         )
         return "", 302, {"Location": location}
     explain(error)
-    client = store.get_client(request.values.get("client_id"))
-    received = request.values.get("redirect_uri")
+    client = store.get_client(client_parameters().get("client_id"))
+    received = client_parameters().get("redirect_uri")
     mismatch = None
     if client is not None and received and received not in client.redirect_uris:
         mismatch = redirect_uris.describe(received, client.redirect_uris)
@@ -211,12 +210,13 @@ def _authorization_error(server, error: OAuth2Error):
 
 def _verified_redirect_uri() -> str | None:
     """redirect_uri if one client_id and at most one redirect_uri came, both registered."""
-    if len(request.values.getlist("client_id")) != 1:
+    parameters = client_parameters()
+    if len(parameters.getlist("client_id")) != 1:
         return None
-    if len(request.values.getlist("redirect_uri")) > 1:
+    if len(parameters.getlist("redirect_uri")) > 1:
         return None
-    client = store.get_client(request.values["client_id"])
-    received = request.values.get("redirect_uri")
+    client = store.get_client(parameters["client_id"])
+    received = parameters.get("redirect_uri")
     if client is None or (received is not None and received not in client.redirect_uris):
         return None
     return received or client.get_default_redirect_uri()
@@ -232,7 +232,8 @@ def _typed_user_code(typed: str) -> str:
 @bp.route("/device", methods=["GET", "POST"])
 def device():
     """RFC 8628 §3.3: the user types the code shown on the device, then approves or denies."""
-    user_code = _typed_user_code(request.values.get("user_code") or "")
+    # The code comes in verification_uri_complete's query, or typed into this page's form.
+    user_code = _typed_user_code(own_field("user_code") or request.args.get("user_code") or "")
     login_problem = _sign_in_from_form()
     user = signed_in_user()
     device_code = store.find_user_code(user_code) if user_code else None
@@ -246,8 +247,15 @@ def device():
     if problem or device_code is None:
         return _page("device.html", 400 if problem else 200, problem=problem, user_code=user_code)
     if user is None or login_problem:
-        return _page("login.html", 200, grant=None, problem=login_problem, users=_personas())
-    action = request.form.get("action")
+        return _page(
+            "login.html",
+            200,
+            grant=None,
+            problem=login_problem,
+            users=_personas(),
+            user_code=device_code.user_code,
+        )
+    action = own_field("action")
     if action in ("approve", "deny"):
         device_code.username = user.username
         device_code.auth_time = session.get("auth_time")
@@ -268,8 +276,8 @@ def logout():
     except OAuth2Error as error:
         explain(error)
         return _page("logout.html", 400, error=error, asked=None, confirm=False)
-    asked = request.values.get("post_logout_redirect_uri")
-    if end_session.needs_confirmation and request.form.get("action") != "logout":
+    asked = client_parameters().get("post_logout_redirect_uri")
+    if end_session.needs_confirmation and own_field("action") != "logout":
         return _page("logout.html", 200, error=None, asked=asked, confirm=True)
     response = server.create_endpoint_response("end_session", end_session)
     if response is not None:
@@ -282,18 +290,9 @@ def _page(template: str, status: int, **context):
         render_template(
             template,
             issuer=current_issuer(),
-            posted_parameters=_request_parameters(request.form),
+            carried_request=carried_value(),
+            login_hint=client_parameters().get("login_hint"),
             **context,
         ),
         status,
     )
-
-
-def _request_parameters(values) -> list[tuple[str, str]]:
-    """The client's request parameters among `values`, without the fields of our own forms.
-
-    OIDC Core §3.1.2.1 and RP-Initiated Logout §2 let a client POST its request. A page's form
-    posts back to the URL the request came to, which keeps the query but not the body, so the
-    page sends the posted parameters again as hidden fields, and every check runs on them again.
-    """
-    return [(name, value) for name, value in values.items(multi=True) if name not in FORM_FIELDS]

@@ -16,6 +16,8 @@ from flask import Response, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from .client_request import client_parameters
+
 MASKED_PARAMS = {"client_secret", "password", "code_verifier", "csrf_token", "instructor_token"}
 MASK = "********"
 RESPONSE_KEPT = 4000  # characters of each response body kept in the log
@@ -66,7 +68,10 @@ def _form() -> MultiDict:
 
 def client_id_of_request() -> str | None:
     """Which client the request came from, if it says (for filtering the log)."""
-    client_id = request.args.get("client_id") or _form().get("client_id")
+    try:  # a POSTed request carried through the provider's pages says it in a carried field
+        client_id = client_parameters().get("client_id")
+    except HTTPException:  # a body too large or malformed: the response already said so
+        client_id = request.args.get("client_id")
     if not client_id and request.authorization and request.authorization.type == "basic":
         client_id = request.authorization.username
     return client_id or None

@@ -280,6 +280,34 @@ def test_a_posted_request_survives_sign_in_and_consent_and_redirects_with_code_s
     assert params["iss"] == ISSUER
 
 
+def test_a_posted_request_whose_parameters_share_names_with_the_sign_in_form_arrives_intact(
+    client,
+):
+    # A client's own extension parameters may be called action, username, password or
+    # csrf_token; the provider's forms must carry them without mistaking them for their own.
+    url = authorize_url(scope=SCOPE, login_hint="bob")
+    sent = {
+        **dict(parse_qsl(urlsplit(url).query)),
+        "action": "signup",
+        "username": "carol",
+        "password": "",
+        "csrf_token": "the-clients-own",
+    }
+    login_page = client.post("/authorize", data=sent)
+    consent = submit(client, login_page, username="alice")
+
+    response = submit(client, consent, action="allow")
+
+    assert html(login_page).h1.get_text() == "Sign in"
+    carried = html(consent).find("input", attrs={"name": "carried_request"})["value"]
+    assert dict(parse_qsl(carried, keep_blank_values=True)) == sent
+    params = redirect_params(response)
+    assert params["code"]
+    assert params["state"] == "state-123"
+    logged = client.get("/control/log", query_string={"client_id": "web-app"}).get_json()
+    assert [e["request"] for e in logged["entries"]] == ["POST /authorize"] * 3
+
+
 def test_a_posted_request_denied_on_the_consent_page_redirects_with_access_denied(client):
     consent = submit(client, _posted(client, authorize_url(scope=SCOPE)), username="alice")
 
