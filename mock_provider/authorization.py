@@ -8,6 +8,7 @@ stored with their lineage, and JWT access tokens (RFC 9068) or opaque ones per c
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -100,8 +101,33 @@ REALM = "mock_provider"
 # Authlib 1.9.9 raises ValueError when an error is *constructed* with a description holding a
 # character RFC 6749 §5.2 forbids, even for its own messages that quote the request ("Redirect
 # URI <received> is not supported"), so a client's bad input became a 500. Every description
-# reaches the wire through explain() or wire_safe(), which replace such characters instead.
-authlib.oauth2.base.invalid_error_characters = lambda text: []
+# of ours reaches the wire through explain() or wire_safe(), which replace such characters
+# instead. So Authlib's check is skipped while this provider handles a request, and only then:
+# the pytest plugin runs the provider inside other people's test processes, whose own Authlib
+# servers keep the check (a context variable is per thread, and each request has its own).
+_authlib_check = authlib.oauth2.base.invalid_error_characters
+_handling_a_request = ContextVar("mock_provider_handling_a_request", default=False)
+
+
+def _invalid_error_characters(text: str) -> list[str]:
+    """Authlib's check, except inside this provider's requests (see above)."""
+    return [] if _handling_a_request.get() else _authlib_check(text)
+
+
+authlib.oauth2.base.invalid_error_characters = _invalid_error_characters
+
+
+def _marking_requests(wsgi_app):
+    """Wrap the app so that, while it handles a request, Authlib leaves descriptions to us."""
+
+    def marked(environ, start_response):
+        token = _handling_a_request.set(True)
+        try:
+            return wsgi_app(environ, start_response)
+        finally:
+            _handling_a_request.reset(token)
+
+    return marked
 
 
 class AuthorizationServer(FlaskAuthorizationServer):
@@ -354,6 +380,7 @@ class StoredTokenValidator(BearerTokenValidator):
 
 def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     """Build the authorization server and the resource protector with everything registered."""
+    app.wsgi_app = _marking_requests(app.wsgi_app)
     server = AuthorizationServer()
     server.init_app(app)  # registers Authlib's default generator, which ours then replaces
     server.register_token_generator("default", AccessTokenGenerator())

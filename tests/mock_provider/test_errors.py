@@ -14,6 +14,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from authlib.oauth2.base import OAuth2Error
 from bs4 import BeautifulSoup
 
 REDIRECT_URI = "http://127.0.0.1:8000/callback"
@@ -472,3 +473,21 @@ def test_error_description_keeps_to_the_characters_rfc_6749_allows(client, reque
     assert any(descriptions), "the error came without a description"
     for description in descriptions:
         assert DESCRIPTION_CHARS.fullmatch(description), description
+
+
+def test_authlib_still_refuses_a_forbidden_character_in_other_code_of_the_same_process(client):
+    # The pytest plugin runs the provider inside other people's test processes, where their own
+    # Authlib server must keep RFC 6749 §5.2's check on error_description.
+    client.get("/authorize", query_string={"client_id": "web-app", "redirect_uri": "https://é"})
+
+    with pytest.raises(ValueError, match="forbidden characters"):
+        OAuth2Error("see RFC 6749 §5.2")
+
+
+def test_a_forbidden_character_in_the_request_is_still_answered_not_a_500(client):
+    response = client.get(
+        "/authorize",
+        query_string={"client_id": "web-app", "response_type": "code", "redirect_uri": "https://é"},
+    )
+
+    assert response.status_code == 400
