@@ -40,6 +40,12 @@ class RegistrationMetadataClaims(ClientMetadataClaims):
                 raise InvalidRedirectURIError(problem)
 
     def validate(self, now=None, leeway=0) -> None:
+        for uri in self.get("post_logout_redirect_uris") or []:
+            scheme = _scheme(uri) if isinstance(uri, str) else ""  # types are checked apart
+            if scheme and scheme not in ("http", "https") and "." not in scheme:
+                raise InvalidClientMetadataError(
+                    _scheme_refused("post_logout_redirect_uris", uri, scheme, "RP-Initiated §3.1")
+                )
         try:
             super().validate(now, leeway)
         except ClaimError as error:  # Authlib says only "Invalid claim: 'redirect_uris'"
@@ -78,23 +84,30 @@ def redirect_uri_problem(uri: str) -> str | None:
             f"redirect_uris: '{uri}' has a fragment (#), which a redirection endpoint URI must "
             "not have (RFC 6749 §3.1.2)"
         )
-    try:
-        scheme = urlsplit(uri).scheme.lower()
-    except ValueError:  # such as an unclosed [ in the host
-        scheme = ""
+    scheme = _scheme(uri)
     if "." in scheme or (scheme in ("http", "https") and is_valid_url(uri, False)):
         return None
     if scheme and scheme not in ("http", "https"):
-        return (
-            f"redirect_uris: '{uri}' uses the scheme {scheme}, which no client may register; use "
-            "https, http, or for a native app a private-use scheme named after a domain it "
-            "controls, reversed, such as com.example.app:/callback (RFC 6749 §3.1.2, "
-            "RFC 8252 §7.1)"
-        )
+        return _scheme_refused("redirect_uris", uri, scheme, "RFC 6749 §3.1.2")
     # Relative, not a URI, no host, or a userinfo that disguises the host (as Authlib checks).
     return (
         "redirect_uris must be a list of absolute URIs, each with a host and without a "
         f"fragment, such as {EXAMPLE_REDIRECT_URI}; got '{uri}' (RFC 7591 §2, RFC 6749 §3.1.2)"
+    )
+
+
+def _scheme(uri: str) -> str:
+    try:
+        return urlsplit(uri).scheme.lower()
+    except ValueError:  # such as an unclosed [ in the host
+        return ""
+
+
+def _scheme_refused(field: str, uri: str, scheme: str, spec: str) -> str:
+    return (
+        f"{field}: '{uri}' uses the scheme {scheme}, which no client may register; use https, "
+        "http, or for a native app a private-use scheme named after a domain it controls, "
+        f"reversed, such as com.example.app:/callback ({spec}, RFC 8252 §7.1)"
     )
 
 
@@ -120,6 +133,12 @@ class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
     """post_logout_redirect_uris, checked as RP-Initiated Logout §3.1 asks."""
 
     def validate(self, now=None, leeway=0) -> None:
+        for uri in self.get("post_logout_redirect_uris") or []:
+            scheme = _scheme(uri) if isinstance(uri, str) else ""  # types are checked apart
+            if scheme and scheme not in ("http", "https") and "." not in scheme:
+                raise InvalidClientMetadataError(
+                    _scheme_refused("post_logout_redirect_uris", uri, scheme, "RP-Initiated §3.1")
+                )
         try:
             super().validate(now, leeway)
         except ClaimError as error:  # Authlib says only "Invalid claim: '...'"
@@ -133,8 +152,8 @@ class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
             ) from error
         except ValueError as error:  # Authlib raises a bare ValueError for this one rule
             raise InvalidClientMetadataError(
-                "post_logout_redirect_uris may use http only for a confidential client or on "
-                "loopback (RP-Initiated Logout §3.1)"
+                "post_logout_redirect_uris may use http only for a confidential client "
+                "(RP-Initiated Logout §3.1); this provider also allows it on loopback"
             ) from error
 
 

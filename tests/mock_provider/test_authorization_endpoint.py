@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from mock_provider import ProviderConfig, create_app
 from mock_provider.config import SCOPES
 
 from .conftest import (
@@ -232,6 +233,20 @@ def test_login_hint_puts_the_hinted_persona_first(client):
 
     personas = [name for name in button_names(response) if name.startswith("Sign in as")]
     assert personas[0] == "Sign in as bob"
+
+
+def test_without_login_hint_no_persona_is_marked_as_suggested(tmp_path):
+    config_file = tmp_path / "provider.toml"
+    config_file.write_text(
+        '[clients.web-app]\nclient_secret = "s"\nredirect_uris = ["http://127.0.0.1:8000/callback"]\n'
+        '[users.carol]\nsub = "carol-1"\nname = "Carol, who has no email"\n'
+    )
+    config = ProviderConfig.load(config_file, database_url=f"sqlite:///{tmp_path}/p.sqlite3")
+
+    page = create_app(config).test_client().get(authorize_url(scope="openid"))
+
+    assert "Sign in as carol" in button_names(page)
+    assert "suggested by login_hint" not in page.text
 
 
 def test_public_client_without_code_challenge_is_sent_back_with_invalid_request(client):
