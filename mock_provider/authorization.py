@@ -31,7 +31,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import current_app, request
 from joserfc.jwk import KeySet
 
-from . import clock, keys, request_log, store
+from . import clock, keys, request_log, resource_indicators, store
 from .client_request import carried_parameters, client_parameters
 from .config import DEVICE_CODE_GRANT, SCOPES
 from .endpoint_classes import (
@@ -51,6 +51,7 @@ from .grants import (
     ProofKey,
     RefreshTokenGrant,
     RequestObjectRefusal,
+    ResourceIndicator,
 )
 from .issuers import active_faults, current_issuer, response_issuer
 from .models import Client, Token
@@ -282,6 +283,11 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_jwks(self):
         return KeySet([keys.signing_key()])  # a key set makes joserfc write the `kid` header
 
+    def get_audiences(self, client: Client, user, scope: str) -> str | list[str]:
+        # RFC 9068 §3: the resources the request named, else a default resource indicator
+        # inferred from the scope; Authlib's default, the client_id, names no resource.
+        return resource_indicators.claim(resource_indicators.audience(scope))
+
     def get_extra_claims(self, client: Client, grant_type: str, user, scope: str) -> dict:
         # Authlib stamps iss/iat/exp from the wall clock; these override them with ours.
         now = int(clock.now())
@@ -335,6 +341,7 @@ def save_token(token: dict[str, Any], request) -> None:
             access_token=token["access_token"],
             refresh_token=refresh,
             scope=token.get("scope", ""),
+            audience=resource_indicators.audience(token.get("scope", "")),
             issued_at=now,
             expires_at=now + token.get("expires_in", access_token_lifetime()),
             refresh_expires_at=now + refresh_token_lifetime() if refresh else None,
@@ -366,6 +373,7 @@ class StoredTokenValidator(BearerTokenValidator):
         request_log.check("access token", reason is None, reason or "active")
         if token is None or reason:
             raise InvalidTokenError(wire_safe(f"{reason} (RFC 6750 §3.1)"), realm=self.realm)
+        _check_audience(token, self.realm)
         if self.scope_insufficient(token.get_scope(), scopes):
             # RFC 6750 §3.1: insufficient_scope; the log names what was needed and what came.
             needed = " or ".join(f"'{scope}'" for scope in scopes)
@@ -378,6 +386,23 @@ class StoredTokenValidator(BearerTokenValidator):
         super().validate_token(token, scopes, request)
 
 
+def _check_audience(token: Token, realm: str) -> None:
+    """RFC 9068 §4: the resource server MUST validate that aud names it (RFC 8707 §2 for
+    opaque tokens: the token was issued for the resources the client asked for)."""
+    here = resource_indicators.served_here()
+    audience = resource_indicators.token_audience(token)
+    if here in audience:
+        request_log.check("audience", True, f"aud names {here}")
+        return
+    reason = (
+        f"the access token is for {', '.join(audience)}, not for this resource ({here}); ask for "
+        f"a token with resource={here}, or without resource for the default (RFC 9068 §4, RFC "
+        "8707 §2)"
+    )
+    request_log.check("audience", False, reason)
+    raise InvalidTokenError(wire_safe(reason), realm=realm)
+
+
 def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     """Build the authorization server and the resource protector with everything registered."""
     app.wsgi_app = _marking_requests(app.wsgi_app)
@@ -385,7 +410,8 @@ def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.init_app(app)  # registers Authlib's default generator, which ours then replaces
     server.register_token_generator("default", AccessTokenGenerator())
     server.register_grant(
-        AuthorizationCodeGrant, [ProofKey(required=True), OpenIDCode(), RequestObjectRefusal()]
+        AuthorizationCodeGrant,
+        [ProofKey(required=True), OpenIDCode(), RequestObjectRefusal(), ResourceIndicator()],
     )
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)

@@ -95,6 +95,8 @@ class ProviderConfig:
     instructor_token: str | None = None
     #: `[registration] open`: False turns dynamic client registration (RFC 7591) off.
     registration_open: bool = True
+    #: `[resources] uris`: APIs beyond the provider's own that clients may name (RFC 8707 §2).
+    resources: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None = None, **overrides: Any) -> ProviderConfig:
@@ -109,14 +111,15 @@ class ProviderConfig:
         cls, sections: dict[str, Any], source: str, **overrides: Any
     ) -> ProviderConfig:
         """Validate config-file-shaped data; `source` names where it came from in errors."""
-        unknown = set(sections) - {"lifetimes", "clients", "users", "registration"}
+        unknown = set(sections) - {"lifetimes", "clients", "users", "registration", "resources"}
         if unknown:
             raise ConfigError(
                 f"{source}: unknown section [{sorted(unknown)[0]}]; expected [lifetimes], "
-                "[clients.<client_id>], [users.<username>] or [registration]"
+                "[clients.<client_id>], [users.<username>], [registration] or [resources]"
             )
         config = cls(
             registration_open=_registration_open(source, sections.get("registration", {})),
+            resources=_resources(source, sections.get("resources", {})),
             lifetimes=_lifetimes(source, sections.get("lifetimes", {})),
             clients=tuple(
                 _client(source, cid, table) for cid, table in _tables(source, sections, "clients")
@@ -207,6 +210,21 @@ def _registration_open(source: str, table: Any) -> bool:
         raise ConfigError(f"{source}: [registration]: expected a table [registration]")
     _check_keys(source, "registration", table, {"open"})
     return _expect(source, "registration", "open", table.get("open", True), bool, "true or false")
+
+
+def _resources(source: str, table: Any) -> tuple[str, ...]:
+    """`[resources] uris`: the resource indicators of APIs that accept this provider's tokens."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [resources]: expected a table [resources]")
+    _check_keys(source, "resources", table, {"uris"})
+    what = "a list of absolute URIs without a fragment"
+    uris = _expect(source, "resources", "uris", table.get("uris", []), list, what)
+    for uri in uris:
+        # RFC 8707 §2: a resource indicator MUST be an absolute URI and MUST NOT include a
+        # fragment component.
+        if not isinstance(uri, str) or not urlsplit(uri).scheme or "#" in uri:
+            raise ConfigError(f"{source}: [resources] uris: expected {what}, got {uri!r}")
+    return tuple(uris)
 
 
 def _urls(source: str, where: str, key: str, value: Any) -> tuple[str, ...]:

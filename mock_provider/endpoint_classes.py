@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError, ClaimError, DecodeError, JoseError
 from joserfc.jwk import KeySet
 
-from . import clock, keys, request_log, store
+from . import clock, keys, request_log, resource_indicators, store
 from .client_metadata import (
     LogoutMetadataClaims,
     RegistrationMetadataClaims,
@@ -106,7 +106,9 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
             "username": token.username,
             "scope": token.scope,
             "sub": token.user.sub if token.user else token.client_id,
-            "aud": token.client_id,
+            "aud": resource_indicators.claim(
+                resource_indicators.token_audience(token)
+            ),  # as in the JWT
             "iss": token.grant.issuer,
             "exp": int(token.expires_at),
             "iat": int(token.issued_at),

@@ -30,17 +30,20 @@ def _server():
     return current_app.extensions["mock_provider"].server
 
 
-def _form_required() -> Response | None:
+def _form_required(repeatable: tuple[str, ...] = ()) -> Response | None:
     """Token-style endpoints take application/x-www-form-urlencoded bodies (each request's own
     section says so: RFC 6749 §4.1.3, RFC 7009 §2.1, RFC 7662 §2.1, RFC 8628 §3.1), and RFC 6749
-    §3.2 says parameters MUST NOT be included more than once."""
+    §3.2 says parameters MUST NOT be included more than once, except those an extension lets
+    repeat."""
     if request.mimetype != "application/x-www-form-urlencoded":
         got = request.mimetype or "no body"
         return _invalid_request(
             f"this endpoint takes application/x-www-form-urlencoded parameters, got {got} "
             "(RFC 6749 appendix B)"
         )
-    repeated = [name for name, values in request.form.lists() if len(values) > 1]
+    repeated = [
+        name for name, values in request.form.lists() if len(values) > 1 and name not in repeatable
+    ]
     if repeated:
         return _invalid_request(
             f"{repeated[0]} was sent more than once; each parameter may appear only once "
@@ -96,7 +99,8 @@ def jwks():
 @bp.post("/token")
 def token():
     """RFC 6749 §3.2: exchange a grant for tokens."""
-    return _form_required() or _server().create_token_response()
+    # RFC 8707 §2: "Multiple resource parameters MAY be used".
+    return _form_required(repeatable=("resource",)) or _server().create_token_response()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])

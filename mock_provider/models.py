@@ -196,6 +196,8 @@ class Grant(Base):
     username: Mapped[str | None] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(500), default="")
     issuer: Mapped[str] = mapped_column(String(500))
+    #: The resource parameters of the authorization request (RFC 8707 §2.1); None if it had none.
+    resources: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
@@ -258,6 +260,8 @@ class Token(Base, TokenMixin):
     access_token: Mapped[str] = mapped_column(Text, unique=True)
     refresh_token: Mapped[str | None] = mapped_column(String(255), unique=True)
     scope: Mapped[str] = mapped_column(String(500), default="")
+    #: The access token's `aud` (RFC 9068 §3), kept for opaque tokens and introspection too.
+    audience: Mapped[list[str] | None] = mapped_column(JSON)
     issued_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float] = mapped_column(Float)
     refresh_expires_at: Mapped[float | None] = mapped_column(Float)

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import bindparam, create_engine, delete, event, insert, select, update
+from sqlalchemy import (
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -66,6 +76,7 @@ def make_engine(database_url: str | None) -> Engine:
     for attempt in range(10):
         try:
             Base.metadata.create_all(engine)
+            _add_new_columns(engine)
             break
         # A worker starting alongside created a table first: SQLite says it is locked,
         # PostgreSQL that the table or its row type already exists.
@@ -74,6 +85,24 @@ def make_engine(database_url: str | None) -> Engine:
                 raise
             time.sleep(0.05)
     return engine
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the columns a newer version brought to tables an earlier one created: create_all
+    makes missing tables but never alters one, and the default database outlives every run.
+    New columns are nullable, so the rows already there keep working."""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(
+                        text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                    )
 
 
 def _tune_sqlite(connection: Any, _record: Any) -> None:
@@ -254,7 +283,12 @@ def list_clients() -> list[Client]:
 
 
 def new_grant(
-    grant_type: str, client_id: str, username: str | None, scope: str, issuer: str
+    grant_type: str,
+    client_id: str,
+    username: str | None,
+    scope: str,
+    issuer: str,
+    resources: list[str] | None = None,
 ) -> Grant:
     """Start a lineage: the codes and tokens of this authorization will point at it.
 
@@ -266,6 +300,7 @@ def new_grant(
         username=username,
         scope=scope,
         issuer=issuer,
+        resources=resources or None,
         created_at=clock.now(),
     )
 

@@ -8,6 +8,7 @@ from .openid import OpenIDCode
 from .proof_key import ProofKey
 from .refresh_token import RefreshTokenGrant
 from .request_object import RequestObjectRefusal
+from .resource_parameter import ResourceIndicator
 
 __all__ = [
     "AuthorizationCodeGrant",
@@ -18,4 +19,5 @@ __all__ = [
     "ProofKey",
     "RefreshTokenGrant",
     "RequestObjectRefusal",
+    "ResourceIndicator",
 ]

@@ -8,7 +8,7 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app, session
 
-from .. import clock, request_log, store
+from .. import clock, request_log, resource_indicators, store
 from ..issuers import active_faults, current_issuer
 from ..models import AuthorizationCode, Client, User
 
@@ -31,6 +31,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             request.user.username,
             request.scope,
             current_issuer(),
+            getattr(request, "resources", None),  # checked by the ResourceIndicator extension
         )
         store.add(
             AuthorizationCode(
@@ -93,6 +94,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()  # Authlib checks the client, code, redirect_uri, PKCE
         code = self.request.authorization_code
+        # RFC 8707 §2.2: checked before the code is spent, so a client can correct its request.
+        resource_indicators.check_token_request(resource_indicators.sent(self.request), code.grant)
         # RFC 6749 §4.1.2: the client MUST NOT use the code more than once. Claiming it with
         # one conditional UPDATE makes exactly one of two racing requests the winner.
         if not store.claim_code(code):

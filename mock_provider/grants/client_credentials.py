@@ -6,7 +6,7 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidClientError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
-from .. import request_log, store
+from .. import request_log, resource_indicators, store
 from ..models import Client
 
 
@@ -32,3 +32,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
                     "authenticates with its client_secret (RFC 6749 §4.4, §2.1)",
                 )
             raise
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # RFC 8707 §2.2: no earlier authorization limits the resources; any known one will do.
+        resource_indicators.check_token_request(resource_indicators.sent(self.request))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc8628 import DeviceCodeGrant as AuthlibDeviceCodeGrant
 
-from .. import clock, request_log, store
+from .. import clock, request_log, resource_indicators, store
 from ..issuers import current_issuer
 from ..models import Client, DeviceCode, User
 
@@ -70,6 +70,9 @@ class DeviceCodeGrant(AuthlibDeviceCodeGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()
         device = self.request.credential
+        # RFC 8707 §2.2: the device authorization request took no resource, so the device code
+        # allows the default resources of its scope, or some of them.
+        resource_indicators.check_token_request(resource_indicators.sent(self.request), device)
         if not store.claim_device_code(device):
             raise InvalidGrantError(
                 "device_code was already exchanged for tokens; this provider redeems a device code "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 
-from .. import request_log, store
+from .. import request_log, resource_indicators, store
 from ..config import SCOPES
 from ..issuers import current_issuer
 from ..models import Token, User
@@ -65,6 +65,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()  # client, token, and scope no broader than granted
         token = self.request.refresh_token
+        # RFC 8707 §2.2: the resources of the original grant, or some of them.
+        resource_indicators.check_token_request(resource_indicators.sent(self.request), token.grant)
         if not store.claim_refresh_token(token):  # a racing request rotated it first
             _revoke_after_reuse(token)
             raise InvalidGrantError(request_log.last_failure())

@@ -170,7 +170,8 @@ def client_with(line: str) -> str:
         pytest.param(
             "[client.demo]\nscope = 'openid'\n",
             "unknown section [client]",
-            "expected [lifetimes], [clients.<client_id>], [users.<username>] or [registration]",
+            "expected [lifetimes], [clients.<client_id>], [users.<username>], [registration] or "
+            "[resources]",
             id="unknown-section",
         ),
     ],

@@ -268,7 +268,8 @@ def test_web_app_access_token_is_an_rfc_9068_jwt_matching_the_clock(flows):
     assert header["kid"] in jwks_kids
     assert claims["iss"] == ISSUER
     assert claims["sub"] == ALICE_SUB
-    assert claims["aud"] == "web-app"
+    # RFC 9068 §3: resource indicators, not the client: the photos API, and UserInfo for openid.
+    assert claims["aud"] == [f"{ISSUER}/api", f"{ISSUER}/userinfo"]
     assert claims["client_id"] == "web-app"
     assert claims["scope"] == "openid profile"
     assert claims["iat"] == FIXED_START
