@@ -395,9 +395,8 @@ def _check_audience(token: Token, realm: str) -> None:
         request_log.check("audience", True, f"aud names {here}")
         return
     reason = (
-        f"the access token is for {', '.join(audience)}, not for this resource ({here}); ask for "
-        f"a token with resource={here}, or without resource for the default (RFC 9068 §4, RFC "
-        "8707 §2)"
+        f"the access token's aud is {', '.join(audience)}, which does not name this resource "
+        f"({here}): the token was issued for another API (RFC 9068 §4)"
     )
     request_log.check("audience", False, reason)
     raise InvalidTokenError(wire_safe(reason), realm=realm)

@@ -168,6 +168,12 @@ def client_with(line: str) -> str:
             id="client-not-a-table",
         ),
         pytest.param(
+            "[resources]\nuris = ['https://api.test/#photos']\n",
+            "[resources] uris",
+            "expected a list of absolute URIs without a fragment, got 'https://api.test/#photos'",
+            id="resource-with-fragment",
+        ),
+        pytest.param(
             "[client.demo]\nscope = 'openid'\n",
             "unknown section [client]",
             "expected [lifetimes], [clients.<client_id>], [users.<username>], [registration] or "
