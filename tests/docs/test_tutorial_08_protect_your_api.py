@@ -10,6 +10,8 @@ The other tests check what the page says in passing.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import shlex
@@ -19,6 +21,7 @@ from types import ModuleType
 
 import pytest
 import requests
+from authlib.integrations.requests_client import OAuth2Session
 from flask.testing import FlaskClient
 
 from .tutorial_files import import_fresh
@@ -27,7 +30,7 @@ TUTORIAL = Path(__file__).parents[2] / "tutorials" / "08-protect-your-api"
 COMMANDS = (TUTORIAL / "commands.sh").read_text()
 SECTION = re.compile(r"^# --8<-- \[start:(\w+)\]\n(.*?)^# --8<-- \[end:\1\]", re.M | re.S)
 DOCS_PROVIDER = "http://127.0.0.1:9000"
-DOCS_API = "http://127.0.0.1:8080"
+DOCS_API = "http://127.0.0.1:8080"  # also the API's resource indicator, its AUDIENCE
 
 pytestmark = pytest.mark.oauth_provider(auto_login="alice")
 
@@ -71,8 +74,8 @@ class Terminal:
 
     def get_new_token(self, args: list[str]) -> str:
         issuer = os.environ.get("ISSUER", self.provider)
-        if args == ["alice"]:
-            return self.get_token.token_for_alice(issuer)
+        if args[0] == "alice":
+            return self.get_token.token_for_alice(issuer, *args[1:])
         assert args[0] == "backend-service"
         return self.get_token.token_for_service(issuer, args[1])
 
@@ -96,7 +99,8 @@ class Terminal:
         if url.startswith(DOCS_API):
             assert self.api is not None, "the API is not running"
             path = url.removeprefix(DOCS_API)
-            return shown(self.api.open(path, method=method, headers=headers, data=data))
+            answer = self.api.open(path, method=method, headers=headers, data=data)
+            return shown(answer).replace(self.provider, DOCS_PROVIDER)  # as the page shows it
         answer = requests.request(method, url, data=data, auth=auth, timeout=10)
         assert answer.status_code == 200, answer.text
         return None
@@ -122,12 +126,15 @@ def test_the_walkthrough_gets_every_response_the_page_shows(monkeypatch, oauth_p
         assert seen[name] == expected[name], name
 
 
-def test_the_page_s_settings_name_the_seeded_clients(oauth_provider):
+def test_the_page_s_settings_name_the_seeded_clients_and_resource(oauth_provider, get_token):
     exports = dict(re.findall(r"^export (\w+)=(\S+)$", COMMANDS, re.M))
     backend = oauth_provider.client(exports["INTROSPECTION_CLIENT_ID"])
     assert backend.client_secret == exports["INTROSPECTION_CLIENT_SECRET"]
     assert backend.access_token_format == "opaque"
-    assert oauth_provider.client(exports["AUDIENCE"]).access_token_format != "opaque"
+    assert oauth_provider.client("web-app").access_token_format != "opaque"
+    # The API's resource indicator is the one get_token.py asks for, and the seed declares it.
+    assert exports["AUDIENCE"] == get_token.API == DOCS_API
+    assert exports["AUDIENCE"] in oauth_provider.config.resources
 
 
 @pytest.fixture
@@ -136,6 +143,7 @@ def make_api(monkeypatch: pytest.MonkeyPatch, oauth_provider):
 
     def make(**settings: str) -> FlaskClient:
         monkeypatch.setenv("ISSUER", oauth_provider.issuer)
+        monkeypatch.setenv("AUDIENCE", DOCS_API)
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         return import_fresh(monkeypatch, TUTORIAL / "api.py").app.test_client()
@@ -156,29 +164,60 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_alice_s_token_is_a_jwt_for_web_app_and_the_service_s_is_opaque(oauth_provider, get_token):
+def test_alice_s_token_is_a_jwt_for_our_api_and_the_service_s_is_opaque(oauth_provider, get_token):
     alice = get_token.token_for_alice(oauth_provider.issuer)
     service = get_token.token_for_service(oauth_provider.issuer, "photos.read")
 
     assert alice.count(".") == 2
+    claims = json.loads(base64.urlsafe_b64decode(alice.split(".")[1] + "=="))
+    assert (claims["client_id"], claims["aud"]) == ("web-app", DOCS_API)  # RFC 8707 resource
     assert "." not in service
+    introspected = requests.post(
+        oauth_provider.url("/introspect"),
+        data={"token": service},
+        auth=("backend-service", "backend-service-secret"),
+        timeout=10,
+    ).json()
+    assert introspected["aud"] == DOCS_API
 
 
 def test_the_jwt_api_rejects_a_token_meant_for_another_audience(
     make_api, oauth_provider, get_token
 ):
-    api = make_api(TOKEN_CHECK="jwt", AUDIENCE="some-other-api")
+    api = make_api(TOKEN_CHECK="jwt", AUDIENCE="https://some-other-api.test")
     token = get_token.token_for_alice(oauth_provider.issuer)
 
     response = api.get("/photos", headers=bearer(token))
 
     assert response.status_code == 401
-    assert response.json["error"] == "invalid_token"
-    assert "aud" in response.json["error_description"]
+    assert response.json == {
+        "error": "invalid_token",
+        "error_description": f"the token is for {DOCS_API}, not for this API",
+    }
+
+
+def test_the_introspection_api_rejects_a_token_the_provider_issued_for_another_api(
+    make_api, oauth_provider, get_token
+):
+    api = make_api(
+        TOKEN_CHECK="introspection",
+        INTROSPECTION_CLIENT_ID="backend-service",
+        INTROSPECTION_CLIENT_SECRET="backend-service-secret",
+    )
+    client = OAuth2Session("backend-service", "backend-service-secret", scope="photos.read")
+    # No resource parameter: the provider's default, its own photos API (RFC 9068 section 3).
+    token = client.fetch_token(oauth_provider.url("/token"), grant_type="client_credentials")
+
+    response = api.get("/photos", headers=bearer(token["access_token"]))
+
+    assert response.status_code == 401
+    assert response.json["error_description"] == (
+        f"the token is for {oauth_provider.issuer}/api, not for this API"
+    )
 
 
 def test_the_jwt_api_rejects_a_token_from_another_issuer(make_api, oauth_provider, get_token):
-    api = make_api(TOKEN_CHECK="jwt", AUDIENCE="web-app")
+    api = make_api(TOKEN_CHECK="jwt")
     # Every scenario is an issuer of its own; its access tokens carry its iss, signed alike.
     token = get_token.token_for_alice(oauth_provider.issuer + "/scenarios/wrong-audience")
 
@@ -202,7 +241,7 @@ def test_a_revoked_jwt_still_passes_the_jwt_api_until_it_expires(
     )
     assert introspected.json() == {"active": False}  # the provider knows
 
-    response = make_api(TOKEN_CHECK="jwt", AUDIENCE="web-app").get("/photos", headers=bearer(token))
+    response = make_api(TOKEN_CHECK="jwt").get("/photos", headers=bearer(token))
 
     assert response.status_code == 200  # the JWT API checks only the token itself
 
@@ -224,7 +263,6 @@ def test_a_revoked_jwt_still_passes_the_jwt_api_until_it_expires(
 def test_malformed_tokens_get_a_401_never_a_server_error(make_api, check, authorization):
     api = make_api(
         TOKEN_CHECK=check,
-        AUDIENCE="web-app",
         INTROSPECTION_CLIENT_ID="backend-service",
         INTROSPECTION_CLIENT_SECRET="backend-service-secret",
     )
@@ -264,7 +302,6 @@ def test_while_the_provider_is_down_the_api_answers_503_saying_so(
     api = make_api(
         ISSUER=nobody,
         TOKEN_CHECK=check,
-        AUDIENCE="web-app",
         INTROSPECTION_CLIENT_ID="backend-service",
         INTROSPECTION_CLIENT_SECRET="backend-service-secret",
     )

@@ -11,8 +11,11 @@ and hands it to a token validator. The API has two, and TOKEN_CHECK chooses one:
 Errors are shaped as RFC 6750 §3 says: 401 with a WWW-Authenticate challenge when the token is
 missing, expired or invalid, and 403 insufficient_scope when it lacks the scope a route needs.
 
-Run it with `flask --app api run --port 8080`, after setting ISSUER and TOKEN_CHECK (and AUDIENCE
-for "jwt", or INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET for "introspection").
+Either way the API accepts only tokens meant for it: their aud must name AUDIENCE, the API's
+resource indicator (RFC 9068 §4, RFC 8707 §2).
+
+Run it with `flask --app api run --port 8080`, after setting ISSUER, AUDIENCE and TOKEN_CHECK (and
+INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET for "introspection").
 """
 
 # --8<-- [start:settings]
@@ -31,6 +34,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 ISSUER = os.environ["ISSUER"]  # e.g. http://127.0.0.1:9000
+AUDIENCE = os.environ["AUDIENCE"]  # our resource indicator, e.g. http://127.0.0.1:8080
 TOKEN_CHECK = os.environ.get("TOKEN_CHECK", "jwt")  # "jwt" or "introspection"
 REALM = "photos-api"
 CLOCK_SKEW = 60  # seconds of difference tolerated between our clock and the provider's
@@ -60,6 +64,17 @@ def now() -> float:
 # --8<-- [end:clock]
 
 
+# --8<-- [start:audience]
+def not_for_us(audience: str | list[str] | None) -> InvalidTokenError:
+    """The refusal of a token whose aud does not name this API (RFC 9068 §4): the provider
+    issued it for another API, which is where it belongs."""
+    named = ", ".join(audience) if isinstance(audience, list) else audience
+    return InvalidTokenError(f"the token is for {named}, not for this API", realm=REALM)
+
+
+# --8<-- [end:audience]
+
+
 # --8<-- [start:jwt]
 class JWTAccessTokenValidator(JWTBearerTokenValidator):
     """Check a JWT access token here (RFC 9068 §4), with the keys the provider publishes."""
@@ -76,6 +91,8 @@ class JWTAccessTokenValidator(JWTBearerTokenValidator):
         try:
             token.validate(now=int(now()), leeway=CLOCK_SKEW)
         except JoseError as error:
+            if getattr(error, "claim", None) == "aud":  # joserfc says only "Invalid claim: 'aud'"
+                raise not_for_us(token.get("aud")) from error
             raise InvalidTokenError(error.description, realm=REALM) from error
         if self.scope_insufficient(token.get("scope"), scopes):
             raise InsufficientScopeError()
@@ -103,6 +120,10 @@ class IntrospectionValidator(IntrospectTokenValidator):
         # RFC 7662 §2.2: inactive means expired, revoked, unknown, or not ours to see.
         if not token.get("active"):
             raise InvalidTokenError("the provider says the token is not active", realm=REALM)
+        # RFC 7662 §2.2: aud as in a JWT, a string or a list; it must name us.
+        audience = token.get("aud")
+        if AUDIENCE not in (audience if isinstance(audience, list) else [audience]):
+            raise not_for_us(audience)
         if self.scope_insufficient(token.get("scope"), scopes):
             raise InsufficientScopeError()
 
@@ -143,7 +164,7 @@ class BearerProtector(ResourceProtector):
 require_token = BearerProtector()
 if TOKEN_CHECK == "jwt":
     require_token.register_token_validator(
-        JWTAccessTokenValidator(issuer=ISSUER, resource_server=os.environ["AUDIENCE"], realm=REALM)
+        JWTAccessTokenValidator(issuer=ISSUER, resource_server=AUDIENCE, realm=REALM)
     )
 else:
     require_token.register_token_validator(IntrospectionValidator(realm=REALM))

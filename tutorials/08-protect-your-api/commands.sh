@@ -13,7 +13,7 @@ oauth-sandbox provider --auto-login alice
 cd tutorials/08-protect-your-api
 export ISSUER=http://127.0.0.1:9000
 export TOKEN_CHECK=jwt
-export AUDIENCE=web-app
+export AUDIENCE=http://127.0.0.1:8080
 flask --app api run --port 8080
 # --8<-- [end:run_jwt_api]
 
@@ -45,6 +45,11 @@ curl -i -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/photos
 # --8<-- [start:reset_clock]
 curl -X POST http://127.0.0.1:9000/control/clock/reset
 # --8<-- [end:reset_clock]
+
+# --8<-- [start:other_api_token]
+TOKEN=$(python get_token.py alice http://127.0.0.1:9000/api)
+curl -i -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/photos
+# --8<-- [end:other_api_token]
 
 # --8<-- [start:run_introspection_api]
 export TOKEN_CHECK=introspection

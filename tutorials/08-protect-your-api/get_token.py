@@ -5,6 +5,9 @@ RFC 6749 §4.1, with the provider started with --auto-login alice so no browser 
 prints her access token: a JWT (RFC 9068). `python get_token.py backend-service SCOPE` asks for a
 token for the seeded backend service itself (client credentials, RFC 6749 §4.4) and prints it:
 an opaque string. ISSUER names the provider.
+
+Both ask for a token for our API, naming it with the resource parameter (RFC 8707 §2), so the
+provider puts our API in the token's aud; `python get_token.py alice RESOURCE` names another.
 """
 
 import os
@@ -13,6 +16,12 @@ import sys
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+
+# --8<-- [start:resource]
+# Our API's resource indicator (RFC 8707 §2): its base URI. The provider knows it from the
+# [resources] of its config (the seeded config declares it), and refuses names it does not know.
+API = "http://127.0.0.1:8080"
+# --8<-- [end:resource]
 
 
 def discover(issuer: str) -> dict:
@@ -24,8 +33,8 @@ def discover(issuer: str) -> dict:
 
 
 # --8<-- [start:alice]
-def token_for_alice(issuer: str) -> str:
-    """Alice's access token, issued to web-app, with scope openid photos.read."""
+def token_for_alice(issuer: str, resource: str = API) -> str:
+    """Alice's access token, issued to web-app, with scope openid photos.read, for `resource`."""
     metadata = discover(issuer)
     client = OAuth2Session(
         "web-app",
@@ -36,7 +45,9 @@ def token_for_alice(issuer: str) -> str:
     )
     code_verifier = generate_token(48)
     url, _state = client.create_authorization_url(
-        metadata["authorization_endpoint"], code_verifier=code_verifier
+        metadata["authorization_endpoint"],
+        code_verifier=code_verifier,
+        resource=resource,  # RFC 8707 §2.1: the API the tokens are for
     )
     # With --auto-login alice the provider redirects at once; the code is in the Location.
     answer = requests.get(url, allow_redirects=False, timeout=10)
@@ -57,7 +68,11 @@ def token_for_alice(issuer: str) -> str:
 def token_for_service(issuer: str, scope: str) -> str:
     """The backend service's own access token, for `scope` (client credentials grant)."""
     client = OAuth2Session("backend-service", "backend-service-secret", scope=scope)
-    tokens = client.fetch_token(discover(issuer)["token_endpoint"], grant_type="client_credentials")
+    tokens = client.fetch_token(
+        discover(issuer)["token_endpoint"],
+        grant_type="client_credentials",
+        resource=API,  # RFC 8707 §2.2: here the token request names the API
+    )
     return tokens["access_token"]
 
 
@@ -67,12 +82,12 @@ def token_for_service(issuer: str, scope: str) -> str:
 def main(argv: list[str]) -> None:
     """Print the token that the command line asks for."""
     issuer = os.environ.get("ISSUER", "http://127.0.0.1:9000")
-    if argv[1:2] == ["alice"]:
-        print(token_for_alice(issuer))
+    if argv[1:2] == ["alice"] and len(argv) <= 3:
+        print(token_for_alice(issuer, *argv[2:]))
     elif argv[1:2] == ["backend-service"] and len(argv) == 3:
         print(token_for_service(issuer, argv[2]))
     else:
-        raise SystemExit("usage: python get_token.py alice | backend-service SCOPE")
+        raise SystemExit("usage: python get_token.py alice [RESOURCE] | backend-service SCOPE")
 
 
 if __name__ == "__main__":
