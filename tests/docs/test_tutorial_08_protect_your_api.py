@@ -137,6 +137,14 @@ def test_the_page_s_settings_name_the_seeded_clients_and_resource(oauth_provider
     assert exports["AUDIENCE"] in oauth_provider.config.resources
 
 
+# The settings of the API that introspects, as commands.sh exports them.
+INTROSPECTION = {
+    "TOKEN_CHECK": "introspection",
+    "INTROSPECTION_CLIENT_ID": "backend-service",
+    "INTROSPECTION_CLIENT_SECRET": "backend-service-secret",
+}
+
+
 @pytest.fixture
 def make_api(monkeypatch: pytest.MonkeyPatch, oauth_provider):
     """Build the tutorial's API with the given settings, as commands.sh would."""
@@ -199,11 +207,7 @@ def test_the_jwt_api_rejects_a_token_meant_for_another_audience(
 def test_the_introspection_api_rejects_a_token_the_provider_issued_for_another_api(
     make_api, oauth_provider, get_token
 ):
-    api = make_api(
-        TOKEN_CHECK="introspection",
-        INTROSPECTION_CLIENT_ID="backend-service",
-        INTROSPECTION_CLIENT_SECRET="backend-service-secret",
-    )
+    api = make_api(**INTROSPECTION)
     client = OAuth2Session("backend-service", "backend-service-secret", scope="photos.read")
     # No resource parameter: the provider's default, its own photos API (RFC 9068 section 3).
     token = client.fetch_token(oauth_provider.url("/token"), grant_type="client_credentials")
@@ -276,11 +280,7 @@ def test_malformed_tokens_get_a_401_never_a_server_error(make_api, check, author
 def test_the_introspection_api_rejects_a_token_once_the_provider_s_clock_passes_its_expiry(
     make_api, oauth_provider, get_token
 ):
-    api = make_api(
-        TOKEN_CHECK="introspection",
-        INTROSPECTION_CLIENT_ID="backend-service",
-        INTROSPECTION_CLIENT_SECRET="backend-service-secret",
-    )
+    api = make_api(**INTROSPECTION)
     token = get_token.token_for_service(oauth_provider.issuer, "photos.read")
     assert api.get("/photos", headers=bearer(token)).status_code == 200
 
