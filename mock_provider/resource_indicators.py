@@ -105,12 +105,12 @@ def check_token_request(values: list[str], grant: Any = None) -> None:
     """RFC 8707 §2.2: a token request may name the resources its grant authorized, or some of
     them; with no grant behind it (client credentials), any known resource. Remember the
     audience of the token to issue."""
-    sent = requested(values)
+    wanted = requested(values)
     # What the grant authorized: the resources its authorization request named, else the
     # default for its scope. A device code names none (its request took no resource).
     named = getattr(grant, "resources", None)
     authorized = (named or default_audience(grant.scope, grant.issuer)) if grant else None
-    outside = [value for value in sent if authorized is not None and value not in authorized]
+    outside = [value for value in wanted if authorized is not None and value not in authorized]
     if outside:
         problem = (
             f"resource '{outside[0]}' was not authorized: this grant is for "
@@ -119,9 +119,9 @@ def check_token_request(values: list[str], grant: Any = None) -> None:
         )
         request_log.check("resource authorized", False, problem)
         raise InvalidTargetError(problem)
-    if sent and authorized is not None:
+    if wanted and authorized is not None:
         request_log.check("resource authorized", True, "within the resources of this grant")
-    g.access_token_audience = sent or named
+    g.access_token_audience = wanted or named
 
 
 def audience(scope: str) -> list[str]:
