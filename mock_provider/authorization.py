@@ -373,9 +373,10 @@ class StoredTokenValidator(BearerTokenValidator):
         request_log.check("access token", reason is None, reason or "active")
         if token is None or reason:
             raise InvalidTokenError(wire_safe(f"{reason} (RFC 6750 §3.1)"), realm=self.realm)
-        _check_audience(token, self.realm)
         if self.scope_insufficient(token.get_scope(), scopes):
-            # RFC 6750 §3.1: insufficient_scope; the log names what was needed and what came.
+            # RFC 6750 §3.1: insufficient_scope, raised below; the log names what was needed and
+            # what came. It goes first: a token without the scope is not for this resource
+            # whatever its aud says, and the scope is what the client must fix.
             needed = " or ".join(f"'{scope}'" for scope in scopes)
             request_log.check(
                 "scope",
@@ -383,6 +384,8 @@ class StoredTokenValidator(BearerTokenValidator):
                 f"this resource needs scope {needed}; the access token carries "
                 f"'{token.scope}' (RFC 6750 §3.1)",
             )
+        else:
+            _check_audience(token, self.realm)
         super().validate_token(token, scopes, request)
 
 
