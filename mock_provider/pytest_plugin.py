@@ -116,7 +116,7 @@ def oauth_provider(
         running.stop()
 
 
-SECTIONS = ("clients", "users", "lifetimes")
+SECTIONS = ("clients", "users", "lifetimes", "resources")
 KEYWORDS = (*SECTIONS, "auto_login")
 SOURCE = f"@pytest.mark.{MARKER}"
 

@@ -48,6 +48,25 @@ def test_fixture_defaults_to_the_seeded_clients_on_a_free_port(oauth_provider):
     assert oauth_provider.client("web-app").client_secret == "web-app-secret"
 
 
+@pytest.mark.oauth_provider(resources={"uris": ["http://127.0.0.1:5001"]})
+def test_a_declared_resource_is_the_audience_of_the_token_asked_for_it(oauth_provider):
+    answer = requests.post(
+        oauth_provider.url("/token"),
+        data={"grant_type": "client_credentials", "resource": "http://127.0.0.1:5001"},
+        auth=("backend-service", "backend-service-secret"),
+        timeout=5,
+    )
+    introspected = requests.post(
+        oauth_provider.url("/introspect"),
+        data={"token": answer.json()["access_token"]},
+        auth=("backend-service", "backend-service-secret"),
+        timeout=5,
+    ).json()
+
+    assert answer.status_code == 200
+    assert introspected["aud"] == "http://127.0.0.1:5001"
+
+
 def test_advancing_the_clock_expires_an_access_token(oauth_provider):
     token = requests.post(
         oauth_provider.url("/token"),
@@ -100,7 +119,7 @@ def test_a_misspelt_marker_keyword_fails_the_test_naming_it(pytester):
     result.stdout.fnmatch_lines(
         [
             "*@pytest.mark.oauth_provider: unknown keyword 'autologin'; expected clients, users, "
-            "lifetimes, auto_login*"
+            "lifetimes, resources, auto_login*"
         ]
     )
 
