@@ -249,6 +249,16 @@ def test_without_login_hint_no_persona_is_marked_as_suggested(tmp_path):
     assert "suggested by login_hint" not in page.text
 
 
+def test_consent_page_names_the_apis_the_client_asked_tokens_for(client):
+    url = authorize_url(scope=SCOPE, resource=f"{ISSUER}/api")
+
+    page = html(sign_in(client, url, "alice"))
+
+    resources = page.select_one("p.resources")
+    assert [code.get_text() for code in resources.select("code")] == [f"{ISSUER}/api", "resource"]
+    assert "only" in resources.get_text()
+
+
 def test_public_client_without_code_challenge_is_sent_back_with_invalid_request(client):
     response = client.get(authorize_url("spa"))
 
