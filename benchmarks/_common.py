@@ -4,6 +4,7 @@ the PASS/MISS table, and what the scripts read on the apps' pages.
 
 from __future__ import annotations
 
+import html
 import http.client
 import os
 import platform
@@ -21,6 +22,13 @@ DISCOVERY = "/.well-known/openid-configuration"
 # What a learner reads on the sandbox's pages: the link to the provider, and each form's token.
 AUTHORIZATION_LINK = re.compile(r'href="([^"]+)">Follow the link to the provider<')
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a provider page's forms (its CSRF token and the carried request),
+    which a browser sends back with the form; on a page with several forms, the last wins."""
+    return {name: html.unescape(value) for name, value in HIDDEN_FIELD.findall(page)}
 
 
 class BenchmarkError(RuntimeError):

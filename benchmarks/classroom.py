@@ -58,6 +58,7 @@ from _common import (
     Children,
     cpu_seconds,
     free_port,
+    hidden_fields,
     peak_rss_kib,
     percentile,
     print_table,
@@ -160,13 +161,13 @@ class Learner:
         for _ in range(2):  # at most the sign-in page, then the consent page
             if response.status_code == 302:
                 break
+            form = hidden_fields(response.text)  # the form token and the carried request
             if 'name="action" value="login"' in response.text:  # alice signs in with one click
-                form = {"action": "login", "username": "alice"}
+                form |= {"action": "login", "username": "alice"}
             elif 'name="action" value="allow"' in response.text:
-                form = {"action": "allow"}
+                form |= {"action": "allow"}
             else:
                 raise FlowError("a provider page with no sign-in or consent", 200, authorize_url)
-            form |= form_token(response.text)
             response = self.fetch("POST", authorize_url, form["action"], (200, 302), form)
         location = response.headers.get("Location", "")
         if response.status_code != 302 or not location.startswith(f"{self.sandbox}/callback?"):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import re
 import secrets
 from urllib.parse import parse_qsl, urlsplit
 
@@ -18,6 +20,13 @@ WEB_APP = ("web-app", "web-app-secret")
 ALICE_SUB = "248289761001"
 CLOSE = {"Connection": "close"}
 TIMEOUT = 15
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a provider page's forms, which a browser sends back with its form
+    (the CSRF token, and the carried request); on a page with several forms, the last wins."""
+    return {name: html.unescape(value) for name, value in HIDDEN_FIELD.findall(page)}
 
 
 def s256(verifier: str) -> str:

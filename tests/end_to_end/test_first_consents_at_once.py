@@ -7,7 +7,6 @@ must still get its redirect with a code, never a 500.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 
@@ -17,10 +16,9 @@ import requests
 from mock_provider import ProviderConfig
 from mock_provider.server import serve_in_thread
 
-from .flows import REDIRECT_URI, TIMEOUT
+from .flows import REDIRECT_URI, TIMEOUT, hidden_fields
 
 BROWSERS = 8
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 @pytest.fixture
@@ -53,15 +51,10 @@ def on_consent_page(issuer: str) -> tuple[requests.Session, str, dict[str, str]]
         or ""
     )
     sign_in = browser.get(url, timeout=TIMEOUT)
-    form = {"action": "login", "username": "alice", **csrf(sign_in.text)}
+    form = {**hidden_fields(sign_in.text), "action": "login", "username": "alice"}
     consent = browser.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
     assert 'value="allow"' in consent.text, consent.text[:500]
-    return browser, url, {"action": "allow", **csrf(consent.text)}
-
-
-def csrf(page: str) -> dict[str, str]:
-    found = CSRF_FIELD.search(page)
-    return {"csrf_token": found.group(1)} if found else {}
+    return browser, url, {**hidden_fields(consent.text), "action": "allow"}
 
 
 def test_first_consents_pressed_at_the_same_moment_all_redirect_with_a_code(provider):

@@ -29,7 +29,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from .flows import ALICE_SUB, REDIRECT_URI, TIMEOUT, pkce_pair
+from .flows import ALICE_SUB, REDIRECT_URI, TIMEOUT, hidden_fields, pkce_pair
 from .sandbox_pages import make_sandbox, page, run_path
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -118,11 +118,9 @@ def sign_in_and_allow(browser: requests.Session, url: str) -> requests.Response:
     for _ in range(2):
         if response.status_code != 200:
             break
-        form = {"action": "login", "username": "alice"}
+        form = {**hidden_fields(response.text), "action": "login", "username": "alice"}
         if 'value="allow"' in response.text:
-            form = {"action": "allow"}
-        if token := CSRF_FIELD.search(response.text):
-            form["csrf_token"] = token.group(1)
+            form = {**hidden_fields(response.text), "action": "allow"}
         response = browser.post(url, data=form, allow_redirects=False, timeout=TIMEOUT)
     return response
 
