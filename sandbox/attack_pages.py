@@ -92,7 +92,7 @@ def redeem(attack_id: str):
             attacks.redeem(run, current_app.extensions["sandbox"].config)
     except attacks.AttackUnavailable as error:
         return render_template(
-            "problem.html", title="The attacker's site is unreachable", problem=str(error)
+            "problem.html", title="The attack cannot go on", problem=str(error)
         ), 502
     return redirect(url_for(".page", attack_id=attack.id, _anchor=setting))
 

@@ -20,6 +20,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client import OAuthError
 
 from . import instructor_token, scenarios
+from .answers import UnusableAnswer, json_object
 from .config import SandboxConfig
 from .discovery import WELL_KNOWN, DiscoveryError, discover
 from .provider_client import ClientCredentials, Registrations, oauth_session
@@ -259,10 +260,15 @@ def _issuer(attack: Attack, setting: str, config: SandboxConfig) -> str:
         response = requests.get(
             scenario.issuer + WELL_KNOWN, headers=instructor_token.vulnerable_issuers(), timeout=10
         )
-        if response.status_code == 403:  # beyond loopback, without the instructor token
-            raise AttackUnavailable(response.json().get("error_description", "403 Forbidden"))
-    except (requests.RequestException, ValueError):
-        pass  # discovery, next, says what is wrong
+    except requests.RequestException:
+        return scenario.issuer  # discovery, next, says what is wrong
+    if response.status_code == 403:  # beyond loopback, without the instructor token
+        try:
+            refusal = json_object(response, f"The VULNERABLE issuer {scenario.issuer}")
+        except UnusableAnswer as error:
+            raise AttackUnavailable(str(error)) from None
+        description = refusal.get("error_description")
+        raise AttackUnavailable(description if isinstance(description, str) else "403 Forbidden")
     return scenario.issuer
 
 
@@ -293,7 +299,10 @@ def redeem(attack_run: AttackRun, config: SandboxConfig) -> None:
         response = _session(attack_run, "userinfo_request", pkce=False).get(
             attack_run.run.provider.userinfo_endpoint, timeout=10
         )
-        attack_run.userinfo = response.json() if response.ok else None
+        # A strange answer stops here with UnusableAnswer: the page says what came.
+        attack_run.userinfo = (
+            json_object(response, "The userinfo endpoint") if response.ok else None
+        )
         who = (attack_run.userinfo or {}).get("preferred_username") or "the user"
         attack_run.outcome = f"The attack succeeded: the attacker holds {who}'s tokens."
         _report_loot(attack_run, config)
@@ -308,18 +317,25 @@ def redeem(attack_run: AttackRun, config: SandboxConfig) -> None:
 
 def _caught(attack_run: AttackRun, config: SandboxConfig) -> dict[str, str] | None:
     """The query of the request the attacker's site received for this run's state."""
+    url = f"{config.attacker_base_url}/log"
     try:
-        log = requests.get(f"{config.attacker_base_url}/log", timeout=10).json()
-    except (requests.RequestException, ValueError) as error:
+        log = json_object(requests.get(url, timeout=10), f"The attacker's site at {url}")
+    except requests.RequestException as error:
         raise AttackUnavailable(
             f"The attacker's site at {config.attacker_base_url} cannot be reached "
             f"({type(error).__name__}). `oauth-sandbox run` starts it beside the sandbox."
         ) from None
+    except UnusableAnswer as error:
+        raise AttackUnavailable(str(error)) from None
+    requests_seen = log.get("requests")
+    if not isinstance(requests_seen, list):
+        raise AttackUnavailable(f"The attacker's site at {url} answered no list of requests.")
+    queries = [e.get("query") for e in requests_seen if isinstance(e, dict)]
     return next(
         (
-            e["query"]
-            for e in reversed(log["requests"])
-            if e["query"].get("state") == attack_run.state
+            query
+            for query in reversed(queries)
+            if isinstance(query, dict) and query.get("state") == attack_run.state
         ),
         None,
     )
@@ -332,25 +348,29 @@ def _failed_checks(attack_run: AttackRun) -> list[dict[str, Any]]:
         return []
     client_id = attack_run.run.credentials.client_id
     try:
-        entries = requests.get(
+        response = requests.get(
             f"{control}/log",
             params={"client_id": client_id},
             headers=instructor_token.bearer(),
             timeout=10,
-        ).json()
-    except (requests.RequestException, ValueError):
-        return []
+        )
+        entries = json_object(response, "The control API's request log")
+    except (requests.RequestException, UnusableAnswer):
+        return []  # the page still says how the attack ended, without the provider's checks
     # This run's requests: its authorization request (by state) and the code's redemption.
     ours = {("state", attack_run.state)}
     if code := (attack_run.stolen or {}).get("code"):
         ours.add(("code", code))
-    return [
-        {**check, "request": entry["request"], "status": entry["status"]}
-        for entry in entries.get("entries", [])
-        if ours & {(name, entry["params"].get(name)) for name in ("state", "code")}
-        for check in entry["checks"]
-        if not check["passed"]
-    ][:3]
+    try:
+        return [
+            {**check, "request": entry["request"], "status": entry["status"]}
+            for entry in entries.get("entries", [])
+            if ours & {(name, entry["params"].get(name)) for name in ("state", "code")}
+            for check in entry["checks"]
+            if not check["passed"]
+        ][:3]
+    except (KeyError, TypeError, AttributeError):
+        return []  # a log not shaped as the mock provider's: no checks to quote
 
 
 def _report_loot(attack_run: AttackRun, config: SandboxConfig) -> None:

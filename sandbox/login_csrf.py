@@ -23,6 +23,7 @@ from authlib.common.security import generate_token
 from authlib.common.urls import add_params_to_uri
 
 from . import instructor_token
+from .answers import UnusableAnswer, json_object
 from .attacks import Attack, AttackRun, AttackUnavailable
 from .config import SandboxConfig
 from .discovery import DiscoveryError
@@ -146,16 +147,21 @@ class _Forms(HTMLParser):
 
 def _put_lure_up(href: str, config: SandboxConfig) -> str:
     """Put a link to `href` on a page of the attacker's site; return that page's URL."""
+    url = f"{config.attacker_base_url}/lures"
     try:
-        response = requests.post(
-            f"{config.attacker_base_url}/lures", json={"href": href}, timeout=10
+        lure = json_object(
+            requests.post(url, json={"href": href}, timeout=10), f"The attacker's site at {url}"
         )
-        return response.json()["page"]
-    except (requests.RequestException, ValueError, KeyError) as error:
+    except requests.RequestException as error:
         raise AttackUnavailable(
             f"The attacker's site at {config.attacker_base_url} cannot be reached "
             f"({type(error).__name__}). `oauth-sandbox run` starts it beside the sandbox."
         ) from None
+    except UnusableAnswer as error:
+        raise AttackUnavailable(str(error)) from None
+    if not isinstance(lure.get("page"), str):
+        raise AttackUnavailable(f"The attacker's site at {url} answered no lure page's URL.")
+    return lure["page"]
 
 
 def finish(attack_run: AttackRun) -> None:
