@@ -105,7 +105,13 @@ def provider(host, port, config_file, auto_login, database, issuer, stop_with_pa
     from . import provider_startup
 
     started = time.perf_counter()
-    bound = provider_startup.bind_provider(host, port, config_file, auto_login, database, issuer)
+    # `run` starts its provider with --stop-with-parent, from its own --provider-port.
+    port_option = (
+        "oauth-sandbox run --provider-port" if stop_with_parent else "oauth-sandbox provider --port"
+    )
+    bound = provider_startup.bind_provider(
+        host, port, config_file, auto_login, database, issuer, port_option
+    )
     provider_startup.announce(bound, host, started)
     if stop_with_parent:
         _stop_when_stdin_closes()
@@ -197,7 +203,10 @@ def run(
     started = time.perf_counter()
     provider = ProviderProcess.start(provider_port)
     try:
-        server, base_url = bind_sandbox("127.0.0.1", port, provider.issuer, None, None, playlist)
+        server, base_url = bind_sandbox(
+            "127.0.0.1", port, provider.issuer, None, None, playlist,
+            port_option="oauth-sandbox run --port",
+        )  # fmt: skip
     except click.ClickException:
         provider.stop()
         raise

@@ -61,9 +61,11 @@ class ProviderProcess:
         except BaseException:  # Ctrl-C while it starts: it is in a group of its own, so stop it
             popen.kill()
             raise
-        if issuer is None:  # it exited: its own message (e.g. the port is taken) is printed
-            popen.wait()
-            raise click.ClickException("the mock provider did not start (see above).")
+        if issuer is None:  # it exited before it was ready
+            code = popen.wait()
+            if code > 0:  # it said why on stderr (the port is taken, say): one line is enough
+                raise click.exceptions.Exit(code)
+            raise click.ClickException(f"the mock provider stopped as it started (exit {code}).")
         relay = threading.Thread(
             target=cls._pass_on, args=(popen,), name="provider output", daemon=True
         )

@@ -21,6 +21,8 @@ from mock_provider import is_loopback, keys
 from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig
 from mock_provider.server import BoundProvider, bind
 
+from .listening import cannot_listen
+
 
 def default_database_url() -> str:
     """A SQLite file in the user's state directory, so registrations survive a restart."""
@@ -36,7 +38,16 @@ def default_database_url() -> str:
     return f"sqlite:///{folder / 'provider.sqlite3'}"
 
 
-def bind_provider(host, port, config_file, auto_login, database, issuer) -> BoundProvider:
+def bind_provider(
+    host,
+    port,
+    config_file,
+    auto_login,
+    database,
+    issuer,
+    port_option="oauth-sandbox provider --port",
+) -> BoundProvider:
+    """The configured provider, bound to host:port; a ClickException saying what is wrong."""
     beyond_loopback = not is_loopback(host)
     try:
         config = ProviderConfig.load(
@@ -60,8 +71,7 @@ def bind_provider(host, port, config_file, auto_login, database, issuer) -> Boun
             f"--database {_without_password(config.database_url)}: cannot use it ({_why(error)})"
         ) from None
     except (OSError, ValueError) as error:  # ValueError: waitress, a host that resolves to nothing
-        reason = getattr(error, "strerror", None) or error
-        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+        raise cannot_listen(host, port, error, port_option) from None
 
 
 def _why(error: Exception) -> str:

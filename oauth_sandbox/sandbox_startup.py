@@ -19,6 +19,8 @@ from sandbox import create_app as create_sandbox_app
 from sandbox.attacker import create_attacker_app
 from sandbox.playlists import PlaylistError
 
+from .listening import cannot_listen
+
 
 def is_loopback(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost (the sandbox's own test; the apps share no code)."""
@@ -51,9 +53,18 @@ def start_attacker(sandbox_server):
 
 
 def bind_sandbox(
-    host, port, issuer, client_id, client_secret, playlist=None, instructor_token=None
+    host,
+    port,
+    issuer,
+    client_id,
+    client_secret,
+    playlist=None,
+    instructor_token=None,
+    port_option="oauth-sandbox sandbox --port",
 ):
-    """Bind the sandbox's socket, then create the app knowing its real base URL."""
+    """Bind the sandbox's socket, then create the app knowing its real base URL.
+
+    `port_option` is how the learner chose the port, for the message when it is taken."""
     try:  # a bad playlist stops the start before anything listens
         config = SandboxConfig(
             issuer=issuer,
@@ -67,8 +78,7 @@ def bind_sandbox(
     try:
         server = create_server(_not_ready, host=host, port=port, threads=8, ident="sandbox")
     except (OSError, ValueError) as error:  # ValueError: waitress, a host that resolves to nothing
-        reason = getattr(error, "strerror", None) or error
-        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
+        raise cannot_listen(host, port, error, port_option) from None
     literal = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL (RFC 3986 §3.2.2)
     base_url = f"http://{literal}:{server.effective_port}"  # type: ignore[union-attr]
     server.application = create_sandbox_app(replace(config, base_url=base_url))  # type: ignore[union-attr]

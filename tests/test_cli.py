@@ -443,3 +443,40 @@ def test_a_bad_value_stops_the_command_with_one_line_naming_it(
     assert result.exit_code in (1, 2), result.output  # 2: click's own usage error
     assert said in result.output
     assert isinstance(result.exception, SystemExit), result.exc_info  # no traceback
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port another program listens on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [(["run", "--port", "{free}", "--provider-port"], "oauth-sandbox run --provider-port"),
+     (["provider", "--port"], "oauth-sandbox provider --port"),
+     (["sandbox", "--port"], "oauth-sandbox sandbox --port"),
+     (["run", "--provider-port", "{free}", "--port"], "oauth-sandbox run --port")],
+    ids=["run-provider-port", "provider", "sandbox", "run-sandbox-port"],
+)  # fmt: skip
+def test_a_taken_port_stops_the_command_with_one_line_naming_the_port_and_what_to_do(
+    tmp_path, taken_port, command, option
+):
+    arguments = [a.format(free=_free_port()) for a in command] + [str(taken_port)]
+
+    finished = subprocess.run(
+        [console_script(), *arguments],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1", "XDG_STATE_HOME": str(tmp_path)},
+    )  # fmt: skip
+
+    errors = [line for line in finished.stderr.splitlines() if "Error" in line]
+    assert finished.returncode == 1, finished.stderr
+    assert errors == [
+        f"Error: cannot listen on 127.0.0.1:{taken_port}: Address already in use. Stop the "
+        f"program that listens there, or choose another port: {option} PORT (0 picks a free one)."
+    ], finished.stderr
+    assert "Traceback" not in finished.stderr
