@@ -13,6 +13,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,22 +103,26 @@ def main(context: click.Context) -> None:
 @click.option("--stop-with-parent", is_flag=True, hidden=True)  # set by `run` (its child)
 def provider(host, port, config_file, auto_login, database, issuer, stop_with_parent) -> None:
     """Serve the mock OAuth 2.0 / OpenID Connect provider."""
-    _stop_on_signals()
-    from . import provider_startup
+    with _until_stopped("mock_provider"):
+        from . import provider_startup
 
-    started = time.perf_counter()
-    # `run` starts its provider with --stop-with-parent, from its own --provider-port.
-    port_option = (
-        "oauth-sandbox run --provider-port" if stop_with_parent else "oauth-sandbox provider --port"
-    )
-    bound = provider_startup.bind_provider(
-        host, port, config_file, auto_login, database, issuer, port_option
-    )
-    provider_startup.announce(bound, host, started)
-    if stop_with_parent:
-        _stop_when_stdin_closes()
-    _serve_until_interrupted(bound.serve, bound.close)
-    click.echo("\nmock_provider: stopped.")
+        started = time.perf_counter()
+        # `run` starts its provider with --stop-with-parent, from its own --provider-port.
+        port_option = (
+            "oauth-sandbox run --provider-port"
+            if stop_with_parent
+            else "oauth-sandbox provider --port"
+        )
+        bound = provider_startup.bind_provider(
+            host, port, config_file, auto_login, database, issuer, port_option
+        )
+        try:
+            provider_startup.announce(bound, host, started)
+            if stop_with_parent:
+                _stop_when_stdin_closes()
+            bound.serve()
+        finally:
+            bound.close()
 
 
 @main.command("sandbox")
@@ -145,27 +151,32 @@ def sandbox_command(
     host, port, issuer, client_id, client_secret, instructor_token, playlist
 ) -> None:
     """Serve only the client app, against any issuer."""
-    _stop_on_signals()
-    from .sandbox_startup import bind_sandbox, is_loopback, start_attacker
+    with _until_stopped("sandbox"):
+        from .sandbox_startup import bind_sandbox, is_loopback, start_attacker
 
-    if instructor_token and not is_loopback(host):
-        raise click.ClickException(
-            f"--instructor-token with --host {host} would hand the provider's controls to "
-            "everyone who can reach this sandbox: run the instructor's sandbox on 127.0.0.1."
+        if instructor_token and not is_loopback(host):
+            raise click.ClickException(
+                f"--instructor-token with --host {host} would hand the provider's controls to "
+                "everyone who can reach this sandbox: run the instructor's sandbox on 127.0.0.1."
+            )
+        started = time.perf_counter()
+        server, base_url = bind_sandbox(
+            host, port, issuer.rstrip("/"), client_id, client_secret, playlist, instructor_token
         )
-    started = time.perf_counter()
-    server, base_url = bind_sandbox(
-        host, port, issuer.rstrip("/"), client_id, client_secret, playlist, instructor_token
-    )
-    click.echo(f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})")
-    attacker = start_attacker(server)
-    click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
-    try:
-        _serve_until_interrupted(server.run, server.close)
-    finally:
-        if attacker is not None:
-            attacker.close()
-    click.echo("\nsandbox: stopped.")
+        attacker = None
+        try:
+            click.echo(
+                f"sandbox: open {click.style(base_url, bold=True)} (issuer {issuer.rstrip('/')})"
+            )
+            attacker = start_attacker(server)
+            click.echo(
+                f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop."
+            )
+            server.run()
+        finally:
+            server.close()
+            if attacker is not None:
+                attacker.close()
 
 
 @main.command()
@@ -197,43 +208,60 @@ def run(
     an interpreter (and a core) to itself, so a class's load on the sandbox never slows the
     provider's answers, and each app's memory can be read on its own.
     """
-    _stop_on_signals()
-    from .sandbox_startup import bind_sandbox, start_attacker
+    with _until_stopped("oauth-sandbox"):
+        from .sandbox_startup import bind_sandbox, start_attacker
 
-    started = time.perf_counter()
-    provider = ProviderProcess.start(provider_port)
-    try:
-        server, base_url = bind_sandbox(
-            "127.0.0.1", port, provider.issuer, None, None, playlist,
-            port_option="oauth-sandbox run --port",
-        )  # fmt: skip
-    except click.ClickException:
-        provider.stop()
-        raise
-    click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
-    attacker = start_attacker(server)
-    click.echo(f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop.")
-    if open_browser:
-        import webbrowser
+        started = time.perf_counter()
+        provider = ProviderProcess.start(provider_port)
+        server = attacker = None
+        try:
+            server, base_url = bind_sandbox(
+                "127.0.0.1", port, provider.issuer, None, None, playlist,
+                port_option="oauth-sandbox run --port",
+            )  # fmt: skip
+            click.echo(f"sandbox: open {click.style(base_url, bold=True)}")
+            attacker = start_attacker(server)
+            click.echo(
+                f"ready in {(time.perf_counter() - started) * 1000:.0f} ms. Press Ctrl-C to stop."
+            )
+            if open_browser:
+                import webbrowser
 
-        webbrowser.open(base_url)
-    try:
-        _serve_until_interrupted(server.run, server.close)
-    finally:
-        provider.stop()
-        if attacker is not None:
-            attacker.close()
-    click.echo("\noauth-sandbox: stopped.")
+                webbrowser.open(base_url)
+            server.run()
+        finally:
+            if server is not None:
+                server.close()
+            provider.stop()
+            if attacker is not None:
+                attacker.close()
 
 
 def _interrupt(_signal: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+@contextmanager
+def _until_stopped(app: str) -> Iterator[None]:
+    """Run the block until Ctrl-C or SIGTERM, whenever it comes, then say '{app}: stopped.'.
+
+    Waitress catches a Ctrl-C inside its loop and returns; one that comes while the command
+    starts (importing, binding, starting the provider) raises KeyboardInterrupt here, after the
+    block's own `finally` clauses have closed what it opened. Either way the command ends the
+    same: its "stopped." line and exit status 0. An error (a ClickException) passes through.
+    """
+    _stop_on_signals()
+    try:
+        yield
+    except KeyboardInterrupt:
+        pass
+    click.echo(f"\n{app}: stopped.")
+
+
 def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM stop the command, from its first line on: SIGINT is handled even when
-    the shell started the command in the background with SIGINT ignored (`(cmd &)`), so
-    `kill -INT` stops it wherever it was started, even the moment it says it is ready."""
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt: SIGINT is handled even when the shell started
+    the command in the background with SIGINT ignored (`(cmd &)`), so `kill -INT` stops it
+    wherever it was started, even the moment it says it is ready."""
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
@@ -253,20 +281,6 @@ def _stop_when_stdin_closes() -> None:
         signal.raise_signal(signal.SIGTERM)
 
     threading.Thread(target=watch, name="parent watch", daemon=True).start()
-
-
-def _serve_until_interrupted(serve, close) -> None:
-    """Serve until Ctrl-C (waitress catches it inside its loop and returns), then close.
-
-    A SIGTERM (a service manager, a script's terminate(), `run` stopping its provider) stops
-    the server the same way (see `_stop_on_signals`), so it always closes cleanly and says so.
-    """
-    try:
-        serve()
-    except KeyboardInterrupt:
-        return  # a Ctrl-C that arrived outside waitress's loop; `finally` still closes
-    finally:
-        close()
 
 
 if __name__ == "__main__":  # `python -m oauth_sandbox.cli`: how `run` starts the provider

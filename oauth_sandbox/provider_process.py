@@ -60,6 +60,7 @@ class ProviderProcess:
                     issuer = found[1]
         except BaseException:  # Ctrl-C while it starts: it is in a group of its own, so stop it
             popen.kill()
+            popen.wait()  # gone before `run` says it stopped
             raise
         if issuer is None:  # it exited before it was ready
             code = popen.wait()

@@ -480,3 +480,59 @@ def test_a_taken_port_stops_the_command_with_one_line_naming_the_port_and_what_t
         f"program that listens there, or choose another port: {option} PORT (0 picks a free one)."
     ], finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def _processes_naming(marker: str) -> list[str]:
+    """The ids of running processes whose command line contains `marker` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command_line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue  # not a process, or one that ended while we looked
+        if marker in command_line:
+            found.append(entry.name)
+    return found
+
+
+def _wait_until_it_catches_sigterm(pid: int) -> None:
+    """Wait for the command's first line: its package catches SIGTERM from there on (Linux's
+    /proc shows the signals a process catches). Before it, a Ctrl-C lands in Python's own
+    start-up (`site`), which no code of the command can catch."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)[1], 16)
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.001)
+    pytest.fail("the command never caught SIGTERM")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+@pytest.mark.parametrize("delay", [0.02, 0.05, 0.1, 0.3])
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [(["run", "--port", "{free}", "--provider-port", "{marker}"], "oauth-sandbox: stopped."),
+     (["provider", "--port", "{marker}"], "mock_provider: stopped."),
+     (["sandbox", "--port", "{marker}"], "sandbox: stopped.")],
+    ids=["run", "provider", "sandbox"],
+)  # fmt: skip
+def test_a_ctrl_c_while_the_command_starts_stops_it_as_a_later_one_does(
+    tmp_path, command, said, delay
+):
+    marker = str(_free_port())  # the port names the provider process `run` may have started
+    arguments = [a.format(free=_free_port(), marker=marker) for a in command]
+    process = launch(*arguments, extra_environment={"XDG_STATE_HOME": str(tmp_path)})
+    _wait_until_it_catches_sigterm(process.popen.pid)
+    time.sleep(delay)
+    process.popen.send_signal(signal.SIGINT)
+    code = process.finish()
+    time.sleep(0.3)  # a provider `run` started and failed to stop would still be running
+    left = _processes_naming(f"--port {marker} --stop-with-parent")
+    process.close()
+
+    assert "Traceback" not in process.output()
+    assert code == 0, process.output()
+    assert process.stdout[-1] == said, process.output()
+    assert left == []
