@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mock_provider import is_loopback, keys
-from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig
+from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig, seed_sections
 from mock_provider.server import BoundProvider, bind
 
 from .listening import cannot_listen
@@ -49,6 +49,8 @@ def bind_provider(
 ) -> BoundProvider:
     """The configured provider, bound to host:port; a ClickException saying what is wrong."""
     beyond_loopback = not is_loopback(host)
+    if auto_login and config_file is None:
+        _check_seeded_user(auto_login)
     try:
         config = ProviderConfig.load(
             config_file,
@@ -72,6 +74,18 @@ def bind_provider(
         ) from None
     except (OSError, ValueError) as error:  # ValueError: waitress, a host that resolves to nothing
         raise cannot_listen(host, port, error, port_option) from None
+
+
+def _check_seeded_user(auto_login: str) -> None:
+    """Without --config, --auto-login must name a seeded user. The message names them and says
+    how to declare another, not the packaged seed file: no file a learner wrote or should edit."""
+    seeded = list(seed_sections().get("users", {}))
+    if auto_login not in seeded:
+        raise click.ClickException(
+            f"--auto-login {auto_login}: not one of the seeded users ({', '.join(seeded)}). To "
+            f"sign in as another user, declare it in a TOML file as [users.{auto_login}] and pass "
+            "that file with --config FILE."
+        )
 
 
 def _why(error: Exception) -> str:

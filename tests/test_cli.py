@@ -536,3 +536,32 @@ def test_a_ctrl_c_while_the_command_starts_stops_it_as_a_later_one_does(
     assert code == 0, process.output()
     assert process.stdout[-1] == said, process.output()
     assert left == []
+
+
+def test_auto_login_of_an_unseeded_user_names_the_seeded_users_and_how_to_declare_one(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+
+    result = CliRunner().invoke(main, ["provider", "--port", "0", "--auto-login", "nosuchuser"])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        "Error: --auto-login nosuchuser: not one of the seeded users (alice, bob). To sign in "
+        "as another user, declare it in a TOML file as [users.nosuchuser] and pass that file "
+        "with --config FILE."
+    ]
+
+
+def test_auto_login_of_a_user_missing_from_the_config_file_names_that_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    config = tmp_path / "provider.toml"
+    config.write_text('[users.carol]\nname = "Carol Chen"\n')
+
+    result = CliRunner().invoke(
+        main, ["provider", "--port", "0", "--config", str(config), "--auto-login", "nosuchuser"]
+    )
+
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {config}: --auto-login names user 'nosuchuser'")
+    assert "expected one of ['carol']" in result.output
