@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 PROJECTOR = {"width": 1280, "height": 720}
 PLAYLIST = Path(__file__).resolve().parents[1] / "playlists" / "first-class.toml"
+#: More `subprocess.Popen` options for the apps' process: the test makes it end with pytest.
+POPEN_OPTIONS: dict = {}
 
 
 def port(preferred: int) -> int:
@@ -55,7 +57,7 @@ def start_apps(state_home: str) -> tuple[subprocess.Popen, str, str]:
     command += ["--playlist", str(PLAYLIST)]
     process = subprocess.Popen(
         command, env={**os.environ, "XDG_STATE_HOME": state_home},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **POPEN_OPTIONS,
     )  # fmt: skip
     url = f"http://127.0.0.1:{sandbox}"
     deadline = time.monotonic() + 20

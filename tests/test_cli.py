@@ -26,6 +26,8 @@ from click.testing import CliRunner
 
 from oauth_sandbox.cli import main
 
+from .processes import ends_with_this_process
+
 ISSUER_LINE = re.compile(r"^mock_provider: issuer (http://127\.0\.0\.1:(\d+))$")
 
 
@@ -95,6 +97,7 @@ def launch(*args: str, extra_environment: dict[str, str] | None = None) -> Proce
         stderr=subprocess.PIPE,
         text=True,
         env=environment,
+        **ends_with_this_process(),
     )
     return Process(popen=popen, started=time.perf_counter())
 
@@ -565,3 +568,34 @@ def test_auto_login_of_a_user_missing_from_the_config_file_names_that_file(tmp_p
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"Error: {config}: --auto-login names user 'nosuchuser'")
     assert "expected one of ['carol']" in result.output
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_command_a_test_launched_stops_when_pytest_is_killed(tmp_path):
+    # A stand-in for pytest: it launches `oauth-sandbox provider` as the tests do, says its id.
+    parent = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import re, time\n"
+            "from tests.test_cli import launch\n"
+            f"child = launch('provider', '--port', '0', '--database', 'sqlite:///{tmp_path}/p.db')\n"
+            "child.wait_for_line(re.compile('^ready in'), timeout=10)\n"  # it has no more to say
+            "print(child.popen.pid, flush=True)\n"
+            "time.sleep(60)\n"
+        )],
+        cwd=Path(__file__).parents[1], stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    child = int(parent.stdout.readline())
+    parent.kill()  # SIGKILL: no finally, no fixture teardown
+    parent.wait()
+    parent.stdout.close()
+
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        status = Path(f"/proc/{child}/status").read_text(errors="replace")
+        if re.search(r"^State:\s*Z", status, re.M):
+            break  # ended; only its entry is left, for init to collect
+        time.sleep(0.05)
+    else:
+        if Path(f"/proc/{child}").exists():
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the command outlived the killed pytest by 10 s")

@@ -17,6 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from ..processes import ends_with_this_process
 from .pages import start
 
 BLOCKING = ("serious", "critical")
@@ -242,6 +243,7 @@ def test_the_docs_screenshot_script_takes_the_tutorials_and_the_instructors_pict
     spec = importlib.util.spec_from_file_location("screenshots", ROOT / "scripts/screenshots.py")
     screenshots = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(screenshots)
+    screenshots.POPEN_OPTIONS = ends_with_this_process()  # its apps end with pytest, even killed
     # The session's browser holds Playwright's event loop in this thread; the script starts its
     # own Playwright, so it runs in a thread of its own, as it would run alone.
     outcome: list[int] = []

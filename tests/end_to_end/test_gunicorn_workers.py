@@ -27,6 +27,7 @@ from joserfc import jws
 from mock_provider import ProviderConfig
 from mock_provider.server import serve_in_thread
 
+from ..processes import ends_with_this_process
 from .flows import ALICE_SUB, CLOSE, REDIRECT_URI, WEB_APP, callback_params
 
 pytest.importorskip("gunicorn")
@@ -85,7 +86,9 @@ def gunicorn(tmp_path_factory) -> Iterator[Gunicorn]:
     command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}"]
     command += ["--access-logfile", str(access_log), "--error-logfile", str(error_log)]
     command += ["--access-logformat", f"%({{{TRIP_HEADER.lower()}}}i)s %(p)s %(s)s"]
-    process = subprocess.Popen([*command, "mock_provider.wsgi:app"], env=env)
+    process = subprocess.Popen(
+        [*command, "mock_provider.wsgi:app"], env=env, **ends_with_this_process()
+    )
     server = Gunicorn(issuer=issuer, master=process.pid, access_log=access_log)
     try:
         _wait_until_serving(server, process, error_log)

@@ -29,6 +29,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from ..processes import ends_with_this_process
 from .flows import ALICE_SUB, REDIRECT_URI, TIMEOUT, hidden_fields, pkce_pair
 from .sandbox_pages import make_sandbox, page, run_path
 
@@ -59,6 +60,7 @@ class Provider:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "NO_COLOR": "1"},
+                **ends_with_this_process(),
             )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
