@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mock_provider import is_loopback, keys
-from mock_provider.config import SEED_FILE, ConfigError, ProviderConfig, seed_sections
+from mock_provider.config import ConfigError, ProviderConfig, seed_sections
 from mock_provider.server import BoundProvider, bind
 
 from .listening import cannot_listen
@@ -67,7 +67,7 @@ def bind_provider(
     try:
         return bind(config, host, port)
     except ConfigError as error:  # the database disagrees with the config
-        raise click.ClickException(f"{config_file or SEED_FILE}: {error}") from None
+        raise click.ClickException(f"{config_file or 'the seeded users'}: {error}") from None
     except (SQLAlchemyError, ImportError) as error:  # a bad URL, a missing driver, no server
         raise click.ClickException(
             f"--database {_without_password(config.database_url)}: cannot use it ({_why(error)})"
