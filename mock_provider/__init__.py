@@ -39,9 +39,10 @@ from . import (
     request_log,
     store,
 )
-from .authorization import REALM, wire_safe
 from .config import ProviderConfig
+from .error_descriptions import wire_safe
 from .issuers import active_faults, base_issuer, current_issuer, select_scenario
+from .resource_server import REALM
 
 __all__ = ["ProviderConfig", "create_app"]
 

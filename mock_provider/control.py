@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from . import clock, keys, store
-from .authorization import wire_safe
+from .error_descriptions import wire_safe
 from .faults import FAULTS
 from .instructor import holds_instructor_token, instructor_token
 from .issuers import base_issuer

@@ -13,8 +13,8 @@ from authlib.oauth2.base import OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import keys, request_log
-from .authorization import explain
 from .discovery import metadata
+from .error_descriptions import explain
 
 bp = Blueprint("protocol", __name__)
 issuer_paths = Blueprint("issuer_paths", __name__)

@@ -19,9 +19,9 @@ from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import Blueprint, current_app, render_template, request, session
 
 from . import clock, redirect_uris, store
-from .authorization import explain
 from .client_request import carried_value, client_parameters, own_field
 from .config import SCOPES
+from .error_descriptions import explain
 from .issuers import active_faults, current_issuer, response_issuer
 from .models import User
 

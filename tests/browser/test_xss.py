@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Page, expect
 
-from mock_provider.authorization import wire_safe
+from mock_provider.error_descriptions import wire_safe
 
 from .conftest import Sandbox, _serve_sandbox, _stop
 from .pages import FLOW_TITLE, start
