@@ -186,6 +186,7 @@ def save_token(token: dict[str, Any], request) -> None:
             request.user.username if request.user else None,
             token.get("scope", ""),
             current_issuer(),
+            getattr(source, "resources", None),  # a device code's, kept for its refreshes
         )
     refresh = token.get("refresh_token")
     store.add(
@@ -218,7 +219,8 @@ def create_server(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.register_grant(RefreshTokenGrant)
     server.register_grant(ClientCredentialsGrant)
     server.register_grant(DeviceCodeGrant, [OpenIDCode()])
-    server.register_grant(ImplicitGrant)  # VULNERABLE issuer only: see grants/implicit.py
+    # VULNERABLE issuer only: see grants/implicit.py
+    server.register_grant(ImplicitGrant, [ResourceIndicator(implicit=True)])
     server.register_extension(IssuerAtCallback())
     for endpoint in (
         RevocationEndpoint,

@@ -229,6 +229,8 @@ class DeviceAuthorizationEndpoint(AuthlibDeviceEndpoint):
                 f"client '{client_id}' is not registered for the device_code grant (RFC 8628 §3.1)"
             )
         scope = client.get_allowed_scope(scope)
+        # RFC 8707 §2: the device names the APIs it wants tokens for, as at /authorize.
+        resources = resource_indicators.requested(http_request.form.getlist("resource"))
         lifetimes = current_app.extensions["mock_provider"].config.lifetimes
         data["expires_in"] = lifetimes.device_code
         data["interval"] = lifetimes.device_poll_interval
@@ -243,6 +245,7 @@ class DeviceAuthorizationEndpoint(AuthlibDeviceEndpoint):
                 issued_at=now,
                 expires_at=now + lifetimes.device_code,
                 interval=lifetimes.device_poll_interval,
+                resources=resources or None,
             )
         )
 

@@ -151,7 +151,7 @@ def register():
 @bp.post("/device_authorization")
 def device_authorization():
     """RFC 8628 §3.1: a device without a browser asks for a user code."""
-    return _form_required() or _endpoint("device_authorization")
+    return _form_required(repeatable=("resource",)) or _endpoint("device_authorization")
 
 
 @bp.get("/api/photos")

@@ -330,6 +330,8 @@ class DeviceCode(Base, DeviceCredentialMixin):
     #: None while pending, then "approved" or "denied".
     decision: Mapped[str | None] = mapped_column(String(10))
     auth_time: Mapped[int | None] = mapped_column(Integer)
+    #: The resource parameters of the device authorization request (RFC 8707 §2); None if none.
+    resources: Mapped[list[str] | None] = mapped_column(JSON)
     #: Set once tokens were issued: a device code is redeemed only once.
     redeemed_at: Mapped[float | None] = mapped_column(Float)
 

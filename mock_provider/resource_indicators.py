@@ -80,7 +80,13 @@ def requested(values: list[str]) -> list[str]:
 
 
 def _malformed(value: str) -> str | None:
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:  # such as an unclosed [ in the host
+        return (
+            f"resource '{value}' is not a URI ({error}); name the API by its base URI, such as "
+            f"{current_issuer()}/api (RFC 8707 §2)"
+        )
     if not parts.scheme:
         return (
             f"resource '{value}' is not an absolute URI; name the API by its base URI, such as "
@@ -121,7 +127,12 @@ def check_token_request(values: list[str], grant: Any = None) -> None:
         raise InvalidTargetError(problem)
     if wanted and authorized is not None:
         request_log.check("resource authorized", True, "within the resources of this grant")
-    g.access_token_audience = wanted or named
+    issue_for(wanted or named)
+
+
+def issue_for(resources: list[str] | None) -> None:
+    """Issue this request's access token for `resources`; None for the default of its scope."""
+    g.access_token_audience = resources or None
 
 
 def audience(scope: str) -> list[str]:

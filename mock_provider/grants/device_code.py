@@ -70,8 +70,8 @@ class DeviceCodeGrant(AuthlibDeviceCodeGrant):
     def validate_token_request(self) -> None:
         super().validate_token_request()
         device = self.request.credential
-        # RFC 8707 §2.2: the device authorization request took no resource, so the device code
-        # allows the default resources of its scope, or some of them.
+        # RFC 8707 §2.2: the resources the device authorization request named, else the default
+        # of its scope, or some of them.
         resource_indicators.check_token_request(resource_indicators.sent(self.request), device)
         if not store.claim_device_code(device):
             raise InvalidGrantError(

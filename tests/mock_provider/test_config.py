@@ -174,6 +174,12 @@ def client_with(line: str) -> str:
             id="resource-with-fragment",
         ),
         pytest.param(
+            "[resources]\nuris = ['http://[::1']\n",
+            "[resources] uris",
+            "expected a list of absolute URIs without a fragment, got 'http://[::1'",
+            id="resource-not-a-uri",
+        ),
+        pytest.param(
             "[client.demo]\nscope = 'openid'\n",
             "unknown section [client]",
             "expected [lifetimes], [clients.<client_id>], [users.<username>], [registration] or "

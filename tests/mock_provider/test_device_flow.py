@@ -285,3 +285,28 @@ def test_a_device_code_issued_at_the_root_issuer_is_refused_at_a_scenarios_token
     assert response.get_json()["error"] == "invalid_grant"
     assert "poll that issuer's token endpoint" in response.get_json()["error_description"]
     assert "is unknown or has expired" in html(entered).get_text()
+
+
+def test_a_device_may_ask_for_a_token_for_a_declared_api_with_resource(client):
+    api = "http://127.0.0.1:8080"  # declared in the seed's [resources]
+    body = client.post(
+        "/device_authorization",
+        data={"client_id": "tv-app", "scope": "openid photos.read", "resource": api},
+    ).get_json()
+    _decide(client, body["user_code"], "approve")
+
+    response = _poll(client, body["device_code"])
+
+    assert response.status_code == 200, response.get_json()
+    assert decode_jwt(client, response.get_json()["access_token"])[1]["aud"] == api
+
+
+def test_device_authorization_naming_an_unknown_resource_is_invalid_target(client):
+    response = client.post(
+        "/device_authorization",
+        data={"client_id": "tv-app", "resource": "https://elsewhere.test/api"},
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_target"
+    assert "https://elsewhere.test/api" in response.get_json()["error_description"]

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from .conftest import decode_jwt
+
 VULNERABLE = "/scenarios/vulnerable-implicit"
 APP = "http://127.0.0.1:8000/app"
 
@@ -119,3 +121,36 @@ def test_an_implicit_error_carries_iss_in_the_fragment_beside_the_error(auto_cli
     assert fragment["error"] == ["invalid_scope"]
     assert fragment["state"] == ["af0ifjsldkj"]
     assert fragment["iss"] == [f"http://127.0.0.1:9000{VULNERABLE}"]  # RFC 9207 §2
+
+
+def _implicit_answer(auto_client, resource: str) -> dict[str, list[str]]:
+    client_id = register_implicit_client(auto_client, VULNERABLE).json["client_id"]
+    query = {
+        "response_type": "token",
+        "client_id": client_id,
+        "redirect_uri": APP,
+        "scope": "openid profile",
+        "state": "af0ifjsldkj",
+        "resource": resource,
+    }
+    response = auto_client.get(f"{VULNERABLE}/authorize", query_string=query)
+    assert response.status_code == 302
+    return parse_qs(urlsplit(response.headers["Location"]).fragment)
+
+
+def test_an_implicit_token_is_for_the_resource_the_request_names(auto_client):
+    fragment = _implicit_answer(auto_client, "http://127.0.0.1:8080")
+
+    claims = decode_jwt(auto_client, fragment["access_token"][0], prefix=VULNERABLE)[1]
+    assert claims["aud"] == "http://127.0.0.1:8080"  # RFC 8707 §2.1, RFC 9068 §3
+
+
+def test_an_implicit_request_naming_an_unknown_resource_gets_invalid_target_in_the_fragment(
+    auto_client,
+):
+    fragment = _implicit_answer(auto_client, "https://elsewhere.test/api")
+
+    assert fragment["error"] == ["invalid_target"]
+    assert "https://elsewhere.test/api" in fragment["error_description"][0]
+    assert fragment["state"] == ["af0ifjsldkj"]
+    assert fragment["iss"] == [f"http://127.0.0.1:9000{VULNERABLE}"]

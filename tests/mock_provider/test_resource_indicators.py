@@ -120,6 +120,12 @@ def test_a_token_request_may_name_some_of_the_resources_authorized(flows):
             id="fragment",
         ),
         pytest.param(
+            "http://[::1",
+            "resource 'http://[::1' is not a URI (Invalid IPv6 URL); name the API by its base "
+            f"URI, such as {API} (RFC 8707 section 2)",
+            id="not-a-uri",
+        ),
+        pytest.param(
             "https://elsewhere.test/api",
             "resource 'https://elsewhere.test/api' is not a resource this provider knows; it "
             f"knows {API}, {USERINFO}, {TUTORIAL_API} (RFC 8707 section 2)",
