@@ -104,26 +104,8 @@ def test_the_default_issuer_answers_response_type_token_with_unsupported_respons
     assert failed[0]["check"] == "response_type supported"
 
 
-def test_an_implicit_error_carries_iss_in_the_fragment_beside_the_error(auto_client):
-    client_id = register_implicit_client(auto_client, VULNERABLE).json["client_id"]
-    query = {
-        "response_type": "token",
-        "client_id": client_id,
-        "redirect_uri": APP,
-        "scope": "openid photos.delete",
-        "state": "af0ifjsldkj",
-    }
-    response = auto_client.get(f"{VULNERABLE}/authorize", query_string=query)
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
-    assert location.query == ""  # the error goes where the token would have (RFC 6749 §4.2.2.1)
-    fragment = parse_qs(location.fragment)
-    assert fragment["error"] == ["invalid_scope"]
-    assert fragment["state"] == ["af0ifjsldkj"]
-    assert fragment["iss"] == [f"http://127.0.0.1:9000{VULNERABLE}"]  # RFC 9207 §2
-
-
-def _implicit_answer(auto_client, resource: str) -> dict[str, list[str]]:
+def _implicit_answer(auto_client, **extra: str) -> dict[str, list[str]]:
+    """Ask the VULNERABLE issuer for a token; the parameters of the fragment it answers with."""
     client_id = register_implicit_client(auto_client, VULNERABLE).json["client_id"]
     query = {
         "response_type": "token",
@@ -131,15 +113,25 @@ def _implicit_answer(auto_client, resource: str) -> dict[str, list[str]]:
         "redirect_uri": APP,
         "scope": "openid profile",
         "state": "af0ifjsldkj",
-        "resource": resource,
+        **extra,
     }
     response = auto_client.get(f"{VULNERABLE}/authorize", query_string=query)
     assert response.status_code == 302
-    return parse_qs(urlsplit(response.headers["Location"]).fragment)
+    location = urlsplit(response.headers["Location"])
+    assert location.query == ""  # everything goes in the fragment (RFC 6749 §4.2.2, §4.2.2.1)
+    return parse_qs(location.fragment)
+
+
+def test_an_implicit_error_carries_iss_in_the_fragment_beside_the_error(auto_client):
+    fragment = _implicit_answer(auto_client, scope="openid photos.delete")
+
+    assert fragment["error"] == ["invalid_scope"]
+    assert fragment["state"] == ["af0ifjsldkj"]
+    assert fragment["iss"] == [f"http://127.0.0.1:9000{VULNERABLE}"]  # RFC 9207 §2
 
 
 def test_an_implicit_token_is_for_the_resource_the_request_names(auto_client):
-    fragment = _implicit_answer(auto_client, "http://127.0.0.1:8080")
+    fragment = _implicit_answer(auto_client, resource="http://127.0.0.1:8080")
 
     claims = decode_jwt(auto_client, fragment["access_token"][0], prefix=VULNERABLE)[1]
     assert claims["aud"] == "http://127.0.0.1:8080"  # RFC 8707 §2.1, RFC 9068 §3
@@ -148,7 +140,7 @@ def test_an_implicit_token_is_for_the_resource_the_request_names(auto_client):
 def test_an_implicit_request_naming_an_unknown_resource_gets_invalid_target_in_the_fragment(
     auto_client,
 ):
-    fragment = _implicit_answer(auto_client, "https://elsewhere.test/api")
+    fragment = _implicit_answer(auto_client, resource="https://elsewhere.test/api")
 
     assert fragment["error"] == ["invalid_target"]
     assert "https://elsewhere.test/api" in fragment["error_description"][0]
