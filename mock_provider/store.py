@@ -257,7 +257,7 @@ def _one(model: type[Base], statement: Any, key: Any) -> Any:
 
 
 def get_client(client_id: str | None) -> Client | None:
-    return _one(Client, _CLIENT, client_id)
+    return _once_per_request(Client, _CLIENT, client_id)
 
 
 def add_client(client: Client) -> Client:
@@ -268,7 +268,16 @@ def add_client(client: Client) -> Client:
 
 
 def get_user(username: str | None) -> User | None:
-    return _one(User, _USER, username)
+    return _once_per_request(User, _USER, username)
+
+
+def _once_per_request(model: type[Base], statement: Any, key: Any) -> Any:
+    """`_one`, remembered for the rest of the request: Authlib and the grants ask for the same
+    client or user several times in one request, and neither changes during it."""
+    remembered = g.setdefault("rows", {})
+    if (model, key) not in remembered:
+        remembered[(model, key)] = _one(model, statement, key)
+    return remembered[(model, key)]
 
 
 def list_users() -> list[User]:
