@@ -149,9 +149,8 @@ def _sign_in_too_old(user: User) -> str:
 
 def _needs_consent(grant, user: User) -> bool:
     if grant.prompt == "consent":
-        return (
-            True  # OIDC Core §3.1.2.1: prompt=consent SHOULD ask; it does, even under --auto-login
-        )
+        # OIDC Core §3.1.2.1: prompt=consent SHOULD ask; it does, even under --auto-login.
+        return True
     if current_app.extensions["mock_provider"].config.auto_login and not _ignores_auto_login():
         return False  # --auto-login grants consent at once, for scripts and tests
     return bool(_unconsented(grant, user))
