@@ -5,7 +5,9 @@ A client may send its request in the query or POST it (OIDC Core §3.1.2.1, RP-I
 query but not a POSTed body, so their forms carry the client's POSTed parameters in one hidden
 field, CARRIED, encoded as a query string. The pages' own fields (action, username, password,
 csrf_token) then never share a name with the client's: a client that sends its own `action` or
-`username` has them carried intact, and they are never read as a button or a sign-in.
+`username` has them carried intact, and they are never read as a button or a sign-in. A post
+that holds this browser session's CSRF token is a page's too, even without CARRIED: a script
+that presses a page's button may copy only that hidden field.
 """
 
 from __future__ import annotations
@@ -21,8 +23,14 @@ PAGES = ("interaction", "scenario_interaction")
 
 
 def is_provider_form() -> bool:
-    """Whether this request is one of the provider's own pages posting back (it has CARRIED)."""
-    return request.method == "POST" and request.blueprint in PAGES and CARRIED in request.form
+    """Whether this request is one of the provider's own pages posting back: it has CARRIED,
+    or this browser session's CSRF token, which no client's request can hold (a script that
+    presses a page's button may copy only that field)."""
+    from .csrf import holds_session_token  # csrf asks this module which posts are forms
+
+    if request.method != "POST" or request.blueprint not in PAGES:
+        return False
+    return CARRIED in request.form or holds_session_token()
 
 
 def client_parameters() -> MultiDict:
@@ -35,7 +43,7 @@ def client_parameters() -> MultiDict:
 def carried_parameters() -> MultiDict:
     """The client's POSTed parameters: the body it sent, or the carried copy of it."""
     if is_provider_form():
-        return MultiDict(parse_qsl(request.form[CARRIED], keep_blank_values=True))
+        return MultiDict(parse_qsl(request.form.get(CARRIED, ""), keep_blank_values=True))
     return request.form if request.method == "POST" else MultiDict()
 
 

@@ -44,11 +44,14 @@ def token() -> str:
 
 def check() -> None:
     """Refuse a form post that does not carry this session's token, before anything changes."""
-    if not _is_form_post():
-        return
-    sent, kept = request.form.get(FIELD, ""), session.get(FIELD, "")
-    if not kept or not hmac.compare_digest(sent.encode(), kept.encode()):
+    if _is_form_post() and not holds_session_token():
         abort(400, REFUSAL)
+
+
+def holds_session_token() -> bool:
+    """Whether the post carries this browser session's token."""
+    sent, kept = request.form.get(FIELD, ""), session.get(FIELD, "")
+    return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
 
 
 def _is_form_post() -> bool:

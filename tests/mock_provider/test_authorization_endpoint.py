@@ -333,6 +333,17 @@ def test_a_posted_request_whose_parameters_share_names_with_the_sign_in_form_arr
     assert [e["request"] for e in logged["entries"]] == ["POST /authorize"] * 3
 
 
+def test_a_script_that_posts_only_the_form_token_and_its_button_still_signs_in(client):
+    # Such as `curl -d csrf_token=... -d action=login -d username=alice`: it copies the session's
+    # token but not every hidden field of the form.
+    url = authorize_url(scope=SCOPE)
+    token = html(client.get(url)).find("input", attrs={"name": "csrf_token"})["value"]
+
+    response = client.post(url, data={"csrf_token": token, "action": "login", "username": "alice"})
+
+    assert html(response).h1.get_text() == "Allow access?"
+
+
 def test_a_posted_request_denied_on_the_consent_page_redirects_with_access_denied(client):
     consent = submit(client, _posted(client, authorize_url(scope=SCOPE)), username="alice")
 
