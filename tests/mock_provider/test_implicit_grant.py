@@ -31,13 +31,14 @@ def register_implicit_client(client, issuer_path: str):
     )
 
 
-def ask_for_a_token(client, issuer_path: str, client_id: str):
+def ask_for_a_token(client, issuer_path: str, client_id: str, **extra: str):
     query = {
         "response_type": "token",
         "client_id": client_id,
         "redirect_uri": APP,
         "scope": "openid profile",
         "state": "af0ifjsldkj",
+        **extra,
     }
     return client.get(f"{issuer_path}/authorize", query_string=query)
 
@@ -107,15 +108,7 @@ def test_the_default_issuer_answers_response_type_token_with_unsupported_respons
 def _implicit_answer(auto_client, **extra: str) -> dict[str, list[str]]:
     """Ask the VULNERABLE issuer for a token; the parameters of the fragment it answers with."""
     client_id = register_implicit_client(auto_client, VULNERABLE).json["client_id"]
-    query = {
-        "response_type": "token",
-        "client_id": client_id,
-        "redirect_uri": APP,
-        "scope": "openid profile",
-        "state": "af0ifjsldkj",
-        **extra,
-    }
-    response = auto_client.get(f"{VULNERABLE}/authorize", query_string=query)
+    response = ask_for_a_token(auto_client, VULNERABLE, client_id, **extra)
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.query == ""  # everything goes in the fragment (RFC 6749 §4.2.2, §4.2.2.1)
