@@ -112,8 +112,8 @@ def check_token_request(values: list[str], grant: Any = None) -> None:
     them; with no grant behind it (client credentials), any known resource. Remember the
     audience of the token to issue."""
     wanted = requested(values)
-    # What the grant authorized: the resources its authorization request named, else the
-    # default for its scope. A device code names none (its request took no resource).
+    # What the grant authorized: the resources its authorization (or device authorization)
+    # request named, else the default for its scope.
     named = getattr(grant, "resources", None)
     authorized = (named or default_audience(grant.scope, grant.issuer)) if grant else None
     outside = [value for value in wanted if authorized is not None and value not in authorized]
