@@ -10,9 +10,9 @@ serves two protected resources of its own, each named by a URI under its issuer:
   scope includes `openid`, the only tokens UserInfo serves.
 
 A client may instead name one or more of them, or an API the config's `[resources]` declares,
-with `resource` parameters (RFC 8707 §2) at the authorization and token endpoints; the token's
-`aud` is then exactly what it named. The provider's own resources refuse a token whose `aud` does
-not name them (RFC 9068 §4).
+with `resource` parameters (RFC 8707 §2) at the authorization, device authorization and token
+endpoints; the token's `aud` is then exactly what it named. The provider's own resources refuse
+a token whose `aud` does not name them (RFC 9068 §4).
 """
 
 from __future__ import annotations
