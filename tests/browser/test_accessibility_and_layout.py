@@ -237,6 +237,22 @@ def test_presenter_mode_at_1280_by_720_hides_the_side_panel(page: Page, sandbox)
     expect(page.get_by_role("heading", level=1)).to_be_in_viewport()
 
 
+def test_presenter_mode_keeps_the_http_messages_readable(page: Page, quick_sandbox) -> None:
+    _presenter(page, quick_sandbox)
+
+    raw = page.locator("pre.raw code")
+    expect(raw.first).to_be_visible()
+    colours = raw.evaluate_all(
+        """codes => codes.map(code => {
+            const own = getComputedStyle(code), box = getComputedStyle(code.closest("pre"));
+            const background = own.backgroundColor === "rgba(0, 0, 0, 0)"
+                ? box.backgroundColor : own.backgroundColor;
+            return [own.color, background];
+        })"""
+    )
+    assert colours and all(text != background for text, background in colours), colours
+
+
 def test_the_docs_screenshot_script_takes_the_tutorials_and_the_instructors_pictures(
     tmp_path,
 ) -> None:
