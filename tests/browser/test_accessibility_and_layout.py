@@ -250,7 +250,8 @@ def test_presenter_mode_keeps_the_http_messages_readable(page: Page, quick_sandb
             return [own.color, background];
         })"""
     )
-    assert colours and all(text != background for text, background in colours), colours
+    assert colours
+    assert all(text != background for text, background in colours), colours
 
 
 def test_the_docs_screenshot_script_takes_the_tutorials_and_the_instructors_pictures(
