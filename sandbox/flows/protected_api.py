@@ -85,11 +85,14 @@ def expected_answer(
             )
         )
     if scope:
+        named = said.get("scope")
         checks.append(
             Check(
                 "scope",
-                said.get("scope") == scope,
-                f'WWW-Authenticate names the scope the request needs: scope="{said.get("scope")}"',
+                named == scope,
+                f'WWW-Authenticate names the scope the request needs: scope="{named}"'
+                if named
+                else "the response has no WWW-Authenticate challenge naming a scope",
                 "RFC 6750 §3",
             )
         )
@@ -119,6 +122,9 @@ def photos_step(
         # A failure scenario's client may expect another answer (mistakes.py).
         expected = mistakes.alter(run, step_id, mistakes.EXPECTED_STATUS, status)
         run.checks[step_id] = expected_answer(response, expected, error, scope)
+        if response.status_code != expected:
+            # A client cannot go on from an answer it did not expect, so neither does the run.
+            run.error = f"The API answered {response.status_code}, where {expected} was expected."
 
     def show(run: Run) -> requests.PreparedRequest:
         return preview(call(run), bearer_session(run, step_id))

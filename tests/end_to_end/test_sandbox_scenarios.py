@@ -195,6 +195,22 @@ def test_each_scenario_launched_from_the_index_ends_in_its_documented_outcome(pr
     assert unexplained(shown) == []
 
 
+def test_a_refused_api_call_stops_the_run_there_as_a_client_would(provider):
+    learner = make_sandbox(provider.issuer)
+    path = launch(learner, "Access tokens issued already expired")
+    carry_front_channel(learner, path)
+    run_to_the_end(learner, path)
+
+    current = learner.get(run_path(path))  # the run's page sends the learner to its current step
+    write_step = step_page(learner, path, "resource_write_request").find("article", class_="main")
+
+    assert current.headers["Location"].endswith("/steps/resource_request")
+    assert "The API answered 401, where 200 was expected." in step_page(
+        learner, path, "resource_request"
+    ).text
+    assert "None" not in write_step.text
+
+
 def test_provider_refusal_is_announced_on_the_authorization_request_page(provider):
     learner = make_sandbox(provider.issuer)
     trailing = next(e for e in CATALOGUE if e["client_mistake"] == "redirect-uri-trailing-slash")
