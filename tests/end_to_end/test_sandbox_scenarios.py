@@ -202,12 +202,11 @@ def test_a_refused_api_call_stops_the_run_there_as_a_client_would(provider):
     run_to_the_end(learner, path)
 
     current = learner.get(run_path(path))  # the run's page sends the learner to its current step
+    refused = step_page(learner, path, "resource_request").text
     write_step = step_page(learner, path, "resource_write_request").find("article", class_="main")
 
     assert current.headers["Location"].endswith("/steps/resource_request")
-    assert "The API answered 401, where 200 was expected." in step_page(
-        learner, path, "resource_request"
-    ).text
+    assert "The API answered 401, where 200 was expected." in refused
     assert "None" not in write_step.text
 
 
