@@ -168,7 +168,8 @@ def rotate_key():
 
 @bp.post("/reset")
 def reset():
-    """Forget every grant, token, consent, registration and log entry; reset the clock."""
+    """Forget every grant, token, consent, registration, log entry and retired signing key;
+    reset the clock."""
     store.reset(current_app.extensions["mock_provider"].config)
     return jsonify({"reset": True, **_clock()})
 

@@ -523,10 +523,12 @@ def state_rows() -> dict[str, list[Any]]:
 
 
 def reset(config: ProviderConfig) -> None:
-    """Forget every grant, code, token, consent, registration and log entry; reseed."""
+    """Forget every grant, code, token, consent, registration and log entry, and the retired
+    signing keys (they only verified tokens that are now forgotten); reseed."""
     session = db()
     for model in (Token, AuthorizationCode, DeviceCode, Grant, Consent, LogEntry, Client, User):
         session.execute(delete(model))
+    session.execute(delete(SigningKey).where(SigningKey.active.is_(False)))
     session.execute(
         delete(Setting).where(Setting.name.in_((clock.OFFSET_SETTING, GENERATION_SETTING)))
     )

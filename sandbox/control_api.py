@@ -66,7 +66,7 @@ class Expiry:
     """One code or token that was alive before a change and is expired after it."""
 
     kind: str  # "authorization code", "access token" or "refresh token"
-    value: str  # the code or token itself, shortened for the page
+    value: str  # the code or token itself, shortened to its end for the page
     username: str | None
     client_id: str
     expired_for: int  # seconds since it expired, by the provider's clock
@@ -83,7 +83,7 @@ def expired_between(before: dict[str, Any], after: dict[str, Any]) -> list[Expir
     """What went from `expires_in > 0` to `<= 0` between two `GET {control}/state` answers."""
     alive = {key for key, seconds, _ in _lifetimes(before) if seconds > 0}
     return [
-        Expiry(key[0], _short(key[1]), grant.get("username"), grant["client_id"], -seconds)
+        Expiry(key[0], _end(key[1]), grant.get("username"), _start(grant["client_id"]), -seconds)
         for key, seconds, grant in _lifetimes(after)
         if key in alive and seconds <= 0
     ]
@@ -107,8 +107,14 @@ def _lifetimes(state: dict[str, Any]):
                     yield pair, token["refresh_expires_in"], grant
 
 
-def _short(value: str) -> str:
+def _start(value: str) -> str:
     return value if len(value) <= 12 else f"{value[:8]}…"
+
+
+def _end(value: str) -> str:
+    """A code or token by its last characters: every JWT access token starts with the same
+    header ("eyJ0eXAi..."), but each ends with its own signature."""
+    return value if len(value) <= 12 else f"…{value[-8:]}"
 
 
 def _duration(seconds: int) -> str:

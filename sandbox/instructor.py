@@ -93,7 +93,8 @@ def reset():
         return render_template("instructor/confirm_reset.html")
     answer = control_api.call("POST", f"{_control()}/reset")
     return _done(
-        "The provider forgot everything: grants, tokens, consents, registrations and its log.",
+        "The provider forgot everything: grants, tokens, consents, registrations, its log and "
+        "its retired signing keys.",
         [f"Its clock is back to the real time, {_when(answer['now'])}."],
     )
 

@@ -316,3 +316,14 @@ def test_reset_forgets_every_grant(flows):
     assert response.status_code == 200
     assert flows.client.get("/control/state").get_json()["grants"] == []
     assert flows.client.get("/userinfo", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_reset_forgets_the_retired_signing_keys_and_keeps_the_one_that_signs(flows):
+    rotated = flows.client.post("/control/keys/rotate").get_json()
+
+    flows.client.post("/control/reset")
+
+    kids = [key["kid"] for key in flows.client.get("/jwks").get_json()["keys"]]
+    assert kids == [rotated["signing_kid"]]  # the tokens the old keys signed are gone too
+    new_token = flows.tokens()["access_token"]
+    assert decode_jwt(flows.client, new_token)[0]["kid"] == rotated["signing_kid"]
