@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -251,10 +251,8 @@ def _until_stopped(app: str) -> Iterator[None]:
     same: its "stopped." line and exit status 0. An error (a ClickException) passes through.
     """
     _stop_on_signals()
-    try:
+    with suppress(KeyboardInterrupt):
         yield
-    except KeyboardInterrupt:
-        pass
     click.echo(f"\n{app}: stopped.")
 
 
