@@ -9,7 +9,6 @@ attacker's link to the provider and on to wherever the provider sends it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -24,18 +23,15 @@ from sandbox import SandboxConfig, create_app
 from sandbox.attacker import create_attacker_app
 
 from .sandbox_pages import SANDBOX, page, submit
+from .servers import serving
 
 
 @pytest.fixture
 def attacker_site() -> Iterator[str]:
     """The attacker's site on a free loopback port."""
     server = make_server("127.0.0.1", 0, create_attacker_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server) as url:
+        yield url
 
 
 @pytest.fixture

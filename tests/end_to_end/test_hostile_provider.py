@@ -7,7 +7,6 @@ The sandbox refuses the document before any page links to it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from .sandbox_pages import make_sandbox, submit
+from .servers import serving
 
 
 @pytest.fixture
@@ -31,12 +31,8 @@ def hostile_issuer() -> Iterator[str]:
             "token_endpoint": f"{issuer}/token",
         }
 
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield issuer
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server):
+        yield issuer
 
 
 def test_a_javascript_endpoint_in_discovery_is_refused_with_the_reason(hostile_issuer):

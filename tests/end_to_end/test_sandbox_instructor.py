@@ -3,7 +3,6 @@ and a playlist, each checked as the instructor reads it on /instructor."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from .sandbox_pages import (
     start,
     submit,
 )
+from .servers import serving
 
 EXAMPLE_PLAYLIST = Path(__file__).parents[2] / "playlists" / "first-class.toml"
 
@@ -190,12 +190,8 @@ def other_provider():
     server = make_server("127.0.0.1", 0, app)
     issuer = f"http://127.0.0.1:{server.server_port}"
     app.add_url_rule("/.well-known/openid-configuration", view_func=lambda: {"issuer": issuer})
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield issuer
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server):
+        yield issuer
 
 
 def test_without_a_control_api_the_page_says_it_needs_the_mock_provider(other_provider):

@@ -10,7 +10,6 @@ check, and the rule and the fix on the page.
 from __future__ import annotations
 
 import tempfile
-import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,6 +38,7 @@ from .sandbox_pages import (
     unexplained,
     verdicts,
 )
+from .servers import serving
 
 
 def _catalogue() -> list[dict]:
@@ -272,12 +272,8 @@ def other_provider():
         "/.well-known/openid-configuration",
         view_func=lambda: {"issuer": issuer, "authorization_endpoint": f"{issuer}/authorize"},
     )
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield issuer
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server):
+        yield issuer
 
 
 def test_without_a_control_api_the_index_says_scenarios_need_the_mock_provider(other_provider):

@@ -8,7 +8,6 @@ came, as the flow pages do, never a 500.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from sandbox import SandboxConfig, create_app
 from sandbox.attacker import create_attacker_app
 
 from .sandbox_pages import SANDBOX, submit
+from .servers import serving
 from .test_attack_pairs import run_setting
 
 HTML_PAGE = "<!doctype html><html><body>Welcome to our portal</body></html>"
@@ -71,12 +71,8 @@ def attacker_site() -> Iterator[Strange]:
     strange = Strange(create_attacker_app())
     server = make_server("127.0.0.1", 0, strange, threaded=True)
     strange.url = f"http://127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield strange
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server):
+        yield strange
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from flask import Flask, redirect, request
 from werkzeug.serving import make_server
 
 from .sandbox_pages import follow_authorization_link, make_sandbox, send, start, submit
+from .servers import serving
 
 HTML_PAGE = "<!doctype html><html><body>Welcome to our portal</body></html>"
 DEEPLY_NESTED = "[" * 5000 + "]" * 5000
@@ -90,12 +90,8 @@ def provider() -> Iterator[StrangeProvider]:
             return body, status, {"Content-Type": content_type}
         return usual[path], 201 if path == "register" else 200
 
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield strange
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=2)
+    with serving(server):
+        yield strange
 
 
 def _text(response) -> str:
