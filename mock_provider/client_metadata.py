@@ -6,7 +6,6 @@ rules Authlib's claims classes leave to the server.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from authlib.common.urls import is_valid_url
 from authlib.oauth2.base import OAuth2Error
@@ -17,6 +16,8 @@ from authlib.oauth2.rfc7591 import (
 )
 from authlib.oidc.rpinitiated import ClientMetadataClaims as AuthlibLogoutMetadataClaims
 from joserfc.errors import ClaimError
+
+from .redirect_uris import scheme_of
 
 EXAMPLE_REDIRECT_URI = "https://client.test/cb"
 # The discovery member (RFC 8414 §2) that lists the values Authlib accepts for each field.
@@ -78,7 +79,7 @@ def redirect_uri_problem(uri: str) -> str | None:
             f"redirect_uris: '{uri}' has a fragment (#), which a redirection endpoint URI must "
             "not have (RFC 6749 §3.1.2)"
         )
-    scheme = _scheme(uri)
+    scheme = scheme_of(uri)
     if "." in scheme or (scheme in ("http", "https") and is_valid_url(uri, False)):
         return None
     if scheme and scheme not in ("http", "https"):
@@ -88,13 +89,6 @@ def redirect_uri_problem(uri: str) -> str | None:
         "redirect_uris must be a list of absolute URIs, each with a host and without a "
         f"fragment, such as {EXAMPLE_REDIRECT_URI}; got '{uri}' (RFC 7591 §2, RFC 6749 §3.1.2)"
     )
-
-
-def _scheme(uri: str) -> str:
-    try:
-        return urlsplit(uri).scheme.lower()
-    except ValueError:  # such as an unclosed [ in the host
-        return ""
 
 
 def _scheme_refused(field: str, uri: str, scheme: str, spec: str) -> str:
@@ -137,7 +131,7 @@ class LogoutMetadataClaims(AuthlibLogoutMetadataClaims):
 
     def validate(self, now=None, leeway=0) -> None:
         for uri in self.get("post_logout_redirect_uris") or []:
-            scheme = _scheme(uri) if isinstance(uri, str) else ""  # types are checked apart
+            scheme = scheme_of(uri) if isinstance(uri, str) else ""  # types are checked apart
             if scheme and scheme not in ("http", "https"):
                 raise InvalidClientMetadataError(_post_logout_scheme_refused(uri, scheme))
         try:

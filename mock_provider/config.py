@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .redirect_uris import scheme_of
+
 SEED_FILE = Path(__file__).with_name("seed.toml")
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -222,16 +224,9 @@ def _resources(source: str, table: Any) -> tuple[str, ...]:
     for uri in uris:
         # RFC 8707 §2: a resource indicator MUST be an absolute URI and MUST NOT include a
         # fragment component.
-        if not isinstance(uri, str) or not _scheme(uri) or "#" in uri:
+        if not isinstance(uri, str) or not scheme_of(uri) or "#" in uri:
             raise ConfigError(f"{source}: [resources] uris: expected {what}, got {uri!r}")
     return tuple(uris)
-
-
-def _scheme(uri: str) -> str:
-    try:
-        return urlsplit(uri).scheme
-    except ValueError:  # such as an unclosed [ in the host
-        return ""
 
 
 def _urls(source: str, where: str, key: str, value: Any) -> tuple[str, ...]:

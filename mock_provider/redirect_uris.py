@@ -12,6 +12,15 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 
+def scheme_of(uri: str) -> str:
+    """The URI's scheme, in lowercase; "" for a string that does not parse as a URI (an unclosed
+    [ in the host makes urlsplit raise)."""
+    try:
+        return urlsplit(uri).scheme.lower()
+    except ValueError:
+        return ""
+
+
 @dataclass(frozen=True)
 class Mismatch:
     registered: str  # the closest registered URI
