@@ -99,6 +99,7 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
         return {**self.introspect_token(token), "exp": int(expires_at)}
 
     def introspect_token(self, token: Token) -> dict[str, Any]:
+        audience = resource_indicators.token_audience(token)  # as the JWT's aud names it
         return {
             "active": True,
             "client_id": token.client_id,
@@ -106,9 +107,7 @@ class IntrospectionEndpoint(AuthlibIntrospectionEndpoint):
             "username": token.username,
             "scope": token.scope,
             "sub": token.user.sub if token.user else token.client_id,
-            "aud": resource_indicators.claim(
-                resource_indicators.token_audience(token)
-            ),  # as in the JWT
+            "aud": resource_indicators.claim(audience),
             "iss": token.grant.issuer,
             "exp": int(token.expires_at),
             "iat": int(token.issued_at),
