@@ -529,6 +529,7 @@ def reset(config: ProviderConfig) -> None:
     for model in (Token, AuthorizationCode, DeviceCode, Grant, Consent, LogEntry, Client, User):
         session.execute(delete(model))
     session.execute(delete(SigningKey).where(SigningKey.active.is_(False)))
+    g.pop("rows", None)  # the clients and users this request read are gone
     session.execute(
         delete(Setting).where(Setting.name.in_((clock.OFFSET_SETTING, GENERATION_SETTING)))
     )
